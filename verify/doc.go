@@ -1,0 +1,24 @@
+// Package verify authenticates webhook deliveries on the receiving side.
+//
+// A [Verifier] looks at a delivery's headers and raw body bytes and decides:
+// it returns a [Delivery] (which sender, which secret matched, the sender's
+// timestamp and whether it is signed, a deduplication [Key]) or an error
+// wrapping one of the package's sentinels ([ErrMissingSignature],
+// [ErrInvalidSignature], [ErrTooOld], ...). It never writes a response: the
+// middleware package turns the decision into an HTTP answer.
+//
+// Senders that sign with HMAC-SHA256 are described by a [Scheme] and verified
+// by [NewHMAC]. Presets cover Checkly, StatusStack, Grafana Alerting, GitHub,
+// Stripe and Standard Webhooks; any other HMAC sender is a Scheme value away.
+// Senders without signatures (Grafana OnCall, Datadog) are verified by a
+// shared token, HTTP Basic credentials, a verbatim Authorization value, or a
+// JWT bearer token.
+//
+// Every verifier accepts several secrets at once, for rotation, compares in
+// constant time, bounds header lengths before parsing, and fails closed: a
+// verifier without a usable secret cannot be constructed.
+//
+// The signature covers the raw body bytes. Verify before decoding, and never
+// re-serialise a decoded body to check it: any difference in whitespace or
+// key order breaks the signature.
+package verify

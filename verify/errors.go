@@ -1,0 +1,69 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error a Verifier returns wraps exactly one of the
+// request-time sentinels, so callers branch with errors.Is; construction
+// errors wrap ErrNoSecret or ErrInvalidConfig. No error ever carries a secret,
+// a presented credential or an expected signature: the detail names headers,
+// lengths and formats only.
+var (
+	// ErrMissingSignature: the signature header (or another header the
+	// scheme signs, such as a delivery id) is absent or empty.
+	ErrMissingSignature = errors.New("signature missing")
+
+	// ErrMalformedSignature: the signature header is present but cannot be
+	// parsed: wrong encoding, wrong length, too long, repeated, or a list
+	// with no entry of the expected version.
+	ErrMalformedSignature = errors.New("signature malformed")
+
+	// ErrInvalidSignature: the signature is well formed but no configured
+	// secret produces it over the received bytes.
+	ErrInvalidSignature = errors.New("signature invalid")
+
+	// ErrMissingTimestamp: the scheme requires a sender timestamp and the
+	// delivery carries none.
+	ErrMissingTimestamp = errors.New("timestamp missing")
+
+	// ErrMalformedTimestamp: the sender timestamp is not in a format the
+	// scheme accepts, or is out of the representable range.
+	ErrMalformedTimestamp = errors.New("timestamp malformed")
+
+	// ErrTooOld: the delivery is authentic but its timestamp lies further in
+	// the past than the tolerance allows (a late retry or a replay).
+	ErrTooOld = errors.New("timestamp too old")
+
+	// ErrTooNew: the delivery is authentic but its timestamp lies further in
+	// the future than the tolerance allows (sender clock skew or a forged
+	// unsigned timestamp).
+	ErrTooNew = errors.New("timestamp too far in the future")
+
+	// ErrUnauthorized: a non-HMAC credential (shared token, Basic
+	// credentials, Authorization value, JWT bearer) is missing or wrong.
+	ErrUnauthorized = errors.New("unauthorized")
+
+	// ErrNoSecret: a verifier was constructed without a usable secret or
+	// credential. Verifiers never fall back to accepting everything.
+	ErrNoSecret = errors.New("no secret configured")
+
+	// ErrInvalidConfig: a verifier was constructed with settings that cannot
+	// work (an undecodable whsec_ secret, a JWT verifier with no allowed
+	// algorithm, an unknown placeholder in a signed-content template, ...).
+	ErrInvalidConfig = errors.New("invalid verifier configuration")
+)
+
+// IsStale reports whether err says an authentic delivery fell outside the
+// freshness window (ErrTooOld or ErrTooNew). Such deliveries are deliberate
+// drops, not authentication failures.
+func IsStale(err error) bool {
+	return errors.Is(err, ErrTooOld) || errors.Is(err, ErrTooNew)
+}
+
+// errorf wraps a sentinel with detail. The detail must never include secret
+// material; callers pass header names, lengths and formats only.
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("verify: %w: "+format, append([]any{sentinel}, args...)...)
+}

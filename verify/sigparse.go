@@ -1,0 +1,164 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+)
+
+// sigList holds the candidate signatures decoded from one header. It lives
+// on the caller's stack: parsing a header allocates nothing.
+type sigList struct {
+	sigs [maxSignatures][sha256.Size]byte
+	n    int
+}
+
+// parsedHeader is the result of parsing a signature header.
+type parsedHeader struct {
+	list      sigList
+	timestamp string // FormatKeyValue's timestamp entry, raw
+}
+
+// parseSignatureHeader decodes value according to the scheme. Every failure
+// wraps ErrMalformedSignature (or ErrMissingSignature for a list with no
+// signature in it) and names the problem without echoing the value.
+func parseSignatureHeader(value string, s *Scheme, out *parsedHeader) error {
+	switch s.Format {
+	case FormatPlain:
+		sig := value
+		if s.Prefix != "" {
+			if len(sig) < len(s.Prefix) || !strings.EqualFold(sig[:len(s.Prefix)], s.Prefix) {
+				return errorf(ErrMalformedSignature, "%s must start with %q", s.SignatureHeader, s.Prefix)
+			}
+			sig = sig[len(s.Prefix):]
+		}
+		return out.list.add(sig, s.Encoding, s.SignatureHeader)
+	case FormatKeyValue:
+		return parseKeyValue(value, s, out)
+	case FormatVersioned:
+		return parseVersioned(value, s, out)
+	}
+	return errorf(ErrInvalidConfig, "unknown format %d", s.Format)
+}
+
+// parseKeyValue parses "t=123,v1=abc,v1=def,v0=...". Entries with other keys
+// are skipped; a repeated timestamp entry is refused.
+func parseKeyValue(value string, s *Scheme, out *parsedHeader) error {
+	entries := 0
+	for rest := value; rest != ""; {
+		var entry string
+		entry, rest, _ = cut(rest, ',')
+		entry = trimOWS(entry)
+		if entry == "" {
+			continue
+		}
+		if entries++; entries > 4*maxSignatures {
+			return errorf(ErrMalformedSignature, "%s has more than %d entries", s.SignatureHeader, 4*maxSignatures)
+		}
+		k, v, ok := cut(entry, '=')
+		if !ok {
+			return errorf(ErrMalformedSignature, "%s entry %d is not key=value", s.SignatureHeader, entries)
+		}
+		switch k {
+		case s.TimestampKey:
+			if out.timestamp != "" {
+				return errorf(ErrMalformedSignature, "%s carries %q twice", s.SignatureHeader, s.TimestampKey)
+			}
+			if v == "" {
+				return errorf(ErrMalformedSignature, "%s has an empty %q entry", s.SignatureHeader, s.TimestampKey)
+			}
+			out.timestamp = v
+		case s.Version:
+			if err := out.list.add(v, s.Encoding, s.SignatureHeader); err != nil {
+				return err
+			}
+		}
+	}
+	if out.list.n == 0 {
+		return errorf(ErrMissingSignature, "%s has no %q entry", s.SignatureHeader, s.Version)
+	}
+	return nil
+}
+
+// parseVersioned parses "v1,sig v1,sig v1a,...". Entries of other versions
+// (such as Standard Webhooks' asymmetric v1a) are skipped.
+func parseVersioned(value string, s *Scheme, out *parsedHeader) error {
+	entries := 0
+	for _, entry := range strings.Fields(value) {
+		if entries++; entries > 4*maxSignatures {
+			return errorf(ErrMalformedSignature, "%s has more than %d entries", s.SignatureHeader, 4*maxSignatures)
+		}
+		ver, sig, ok := cut(entry, ',')
+		if !ok {
+			return errorf(ErrMalformedSignature, "%s entry %d is not version,signature", s.SignatureHeader, entries)
+		}
+		if ver != s.Version {
+			continue
+		}
+		if err := out.list.add(sig, s.Encoding, s.SignatureHeader); err != nil {
+			return err
+		}
+	}
+	if out.list.n == 0 {
+		return errorf(ErrMissingSignature, "%s has no %q entry", s.SignatureHeader, s.Version)
+	}
+	return nil
+}
+
+// add decodes one encoded signature into the list.
+func (l *sigList) add(enc string, e Encoding, header string) error {
+	if l.n == maxSignatures {
+		return errorf(ErrMalformedSignature, "%s carries more than %d signatures", header, maxSignatures)
+	}
+	dst := &l.sigs[l.n]
+	switch e {
+	case Hex:
+		if len(enc) != 2*sha256.Size {
+			return errorf(ErrMalformedSignature, "%s: want %d hex digits, got %d characters", header, 2*sha256.Size, len(enc))
+		}
+		if !decodeHex(dst[:], enc) {
+			return errorf(ErrMalformedSignature, "%s: not hexadecimal", header)
+		}
+	case Base64:
+		if len(enc) != base64.StdEncoding.EncodedLen(sha256.Size) {
+			return errorf(ErrMalformedSignature, "%s: want %d base64 characters, got %d", header, base64.StdEncoding.EncodedLen(sha256.Size), len(enc))
+		}
+		n, err := base64.StdEncoding.Decode(dst[:], []byte(enc))
+		if err != nil || n != sha256.Size {
+			return errorf(ErrMalformedSignature, "%s: not standard base64", header)
+		}
+	default:
+		return errorf(ErrInvalidConfig, "unknown encoding %d", e)
+	}
+	l.n++
+	return nil
+}
+
+// decodeHex decodes len(dst)*2 hex digits of either case from s. Unlike
+// encoding/hex it reads a string directly, so the header value is not copied.
+func decodeHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := fromHexChar(s[2*i])
+		lo, ok2 := fromHexChar(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHexChar(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
