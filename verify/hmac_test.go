@@ -294,6 +294,9 @@ func TestStandardWebhooksVerify(t *testing.T) {
 		{name: "nok, only v1a", scheme: sw, secrets: []string{whsecTest}, header: h("v1a," + good), body: body, wantErr: ErrMissingSignature},
 		{name: "nok, hex instead of base64", scheme: sw, secrets: []string{whsecTest}, header: h("v1," + macHex(string(whsecKey), id+"."+ts+"."+body)), body: body, wantErr: ErrMalformedSignature},
 		{name: "nok, base64 garbage", scheme: sw, secrets: []string{whsecTest}, header: h("v1," + strings.Repeat("!", 44)), body: body, wantErr: ErrMalformedSignature},
+		// 44 characters with no padding decode to 33 bytes; found by fuzzing
+		// when the decoder wrote past a 32-byte buffer.
+		{name: "nok, 44 base64 characters without padding", scheme: sw, secrets: []string{whsecTest}, header: h("v1," + strings.Repeat("A", 44)), body: body, wantErr: ErrMalformedSignature},
 		{name: "nok, entry without comma", scheme: sw, secrets: []string{whsecTest}, header: h("v1" + good), body: body, wantErr: ErrMalformedSignature},
 		{name: "nok, id missing", scheme: sw, secrets: []string{whsecTest}, header: hdr("Webhook-Timestamp", ts, "Webhook-Signature", "v1,"+good), body: body, wantErr: ErrMissingSignature},
 		{name: "nok, id changed", scheme: sw, secrets: []string{whsecTest}, header: hdr("Webhook-Id", "msg_2", "Webhook-Timestamp", ts, "Webhook-Signature", "v1,"+good), body: body, wantErr: ErrInvalidSignature},

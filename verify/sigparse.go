@@ -123,10 +123,15 @@ func (l *sigList) add(enc string, e Encoding, header string) error {
 		if len(enc) != base64.StdEncoding.EncodedLen(sha256.Size) {
 			return errorf(ErrMalformedSignature, "%s: want %d base64 characters, got %d", header, base64.StdEncoding.EncodedLen(sha256.Size), len(enc))
 		}
-		n, err := base64.StdEncoding.Decode(dst[:], []byte(enc))
+		// 44 characters without padding decode to 33 bytes, and Decode
+		// writes DecodedLen(len(src)) bytes at most, so decode into a
+		// buffer that large and insist on exactly one digest.
+		var buf [base64DecodedLen]byte
+		n, err := base64.StdEncoding.Decode(buf[:], []byte(enc))
 		if err != nil || n != sha256.Size {
 			return errorf(ErrMalformedSignature, "%s: not standard base64", header)
 		}
+		copy(dst[:], buf[:n])
 	default:
 		return errorf(ErrInvalidConfig, "unknown encoding %d", e)
 	}
@@ -162,3 +167,7 @@ func fromHexChar(c byte) (byte, bool) {
 	}
 	return 0, false
 }
+
+// base64DecodedLen is base64.StdEncoding.DecodedLen of a padded SHA-256
+// digest (44 characters): the most Decode may write for such an input.
+const base64DecodedLen = (4 * ((sha256.Size + 2) / 3)) / 4 * 3
