@@ -9,10 +9,13 @@
 package event
 
 import (
+	"errors"
+	"fmt"
 	"mime"
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Payload is implemented by typed webhook payloads.
@@ -51,10 +54,82 @@ type BodyDecoder interface {
 //
 // Errors name the JSON path that failed, never the body's content.
 func Decode(contentType string, body []byte, dst any) error {
+	var err error
 	if d, ok := dst.(BodyDecoder); ok {
-		return d.DecodeBody(contentType, body)
+		err = d.DecodeBody(contentType, body)
+	} else {
+		err = json.Unmarshal(body, dst, json.MatchCaseInsensitiveNames(true))
 	}
-	return json.Unmarshal(body, dst, json.MatchCaseInsensitiveNames(true))
+	if err == nil {
+		return nil
+	}
+	return redact(err)
+}
+
+// DecodeError is a JSON decoding error with the body's content left out:
+// the JSON decoder's own messages (and those of time.Parse or strconv
+// inside custom unmarshalers) quote the offending value, and decode errors
+// end up in logs. The original error stays reachable with errors.As for a
+// caller who wants it. A custom unmarshaler's error that has an
+// Expected() string method (what the value should have been, without the
+// value) keeps that text.
+type DecodeError struct {
+	// Pointer is the RFC 6901 JSON Pointer of the value that failed, ""
+	// for the top level or when unknown.
+	Pointer string
+	// Offset is the byte offset in the body at or after which decoding
+	// failed.
+	Offset int64
+	msg    string
+	err    error
+}
+
+func (e *DecodeError) Error() string {
+	where := e.Pointer
+	if where == "" {
+		where = "top level"
+	}
+	return fmt.Sprintf("event: %s: %s (byte %d)", where, e.msg, e.Offset)
+}
+
+// Unwrap returns the decoder's original error.
+func (e *DecodeError) Unwrap() error { return e.err }
+
+// redact turns the JSON decoder's errors into DecodeErrors; other errors
+// (a BodyDecoder's own) pass unchanged.
+func redact(err error) error {
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return err
+	}
+	var se *json.SemanticError
+	if errors.As(err, &se) {
+		var msg string
+		var x interface{ Expected() string }
+		if errors.As(se.Err, &x) {
+			msg = x.Expected()
+		} else {
+			msg = "cannot decode JSON"
+			if k := kindName(se.JSONKind); k != "" {
+				msg += " " + k
+			}
+			if se.GoType != nil {
+				msg += " into Go " + se.GoType.String()
+			}
+		}
+		return &DecodeError{Pointer: string(se.JSONPointer), Offset: se.ByteOffset, msg: msg, err: err}
+	}
+	var sy *jsontext.SyntacticError
+	if errors.As(err, &sy) {
+		// Syntax errors describe structure (an unexpected character, a
+		// duplicate member name, invalid UTF-8), not values.
+		msg := "invalid JSON"
+		if sy.Err != nil {
+			msg += ": " + sy.Err.Error()
+		}
+		return &DecodeError{Pointer: string(sy.JSONPointer), Offset: sy.ByteOffset, msg: msg, err: err}
+	}
+	return err
 }
 
 // MediaType returns the media type of a Content-Type value in lower case
@@ -69,4 +144,22 @@ func MediaType(contentType string) string {
 		return ""
 	}
 	return mt
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return ""
 }
