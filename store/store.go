@@ -15,8 +15,12 @@
 //
 // Implementations must be safe for concurrent use, and every operation must
 // be atomic with respect to the others on the same key, across every process
-// that shares the store. The contract test suite in store/storetest checks
-// an implementation against this page.
+// that shares the store. Leases, windows and ttls must be positive; an
+// operation given another returns an error. An operation whose ctx is
+// already done returns an error wrapping ctx.Err() and changes nothing.
+// Deliveries and resources are separate namespaces: a key and a resource
+// with the same name do not interfere. The contract test suite in
+// store/storetest checks an implementation against this page.
 package store
 
 import (
@@ -59,21 +63,35 @@ type Claim struct {
 	State State
 }
 
-// ErrClaimLost is returned by Commit and Release when the claim's lease
-// expired and the key is no longer held by its token (it was released,
-// expired, or claimed by someone else).
-var ErrClaimLost = errors.New("store: claim lost (lease expired or taken over)")
+// ErrClaimLost is returned by Commit and Release when the key is no longer
+// held by the claim's token: the claim was already committed or released,
+// its lease expired and someone else claimed the key (or the store dropped
+// the expired claim), or the Claim was not a Claimed result. The call
+// changes nothing. After Commit it means the delivery may not be remembered
+// as done, not that its handling failed.
+var ErrClaimLost = errors.New("store: claim no longer held (already committed or released, or its lease expired)")
+
+// ErrInvalidDuration is wrapped by operations given a lease, window or ttl
+// that is not positive. Such a duration is a programming error, and one
+// store (Redis: SET PX 0) could not honour it anyway.
+var ErrInvalidDuration = errors.New("store: lease, window and ttl must be positive")
 
 // Store keeps deduplication and ordering state.
 type Store interface {
 	// Claim tries to take ownership of key for lease. It returns State
 	// Claimed with a fresh Token when the key is free (never seen, released,
 	// or its lease or window expired), InFlight when another claim holds it,
-	// and Done when it was committed within its window.
+	// and Done when it was committed within its window. An InFlight or Done
+	// result owns nothing: its Token is empty.
 	Claim(ctx context.Context, key string, lease time.Duration) (Claim, error)
 
 	// Commit marks the claimed key done for window. It fails with
-	// ErrClaimLost when c no longer holds the key.
+	// ErrClaimLost when c no longer holds the key. A claim is consumed by
+	// its Commit or Release: using it again fails with ErrClaimLost, so a
+	// stray Release never undoes a Commit. Whether a claim whose lease ran
+	// out, and that nobody else took over, may still commit is the
+	// implementation's choice (Memory: yes, until the expired claim is
+	// dropped); either way the result says what happened.
 	Commit(ctx context.Context, c Claim, window time.Duration) error
 
 	// Release forgets the claim so the key can be claimed again at once.
@@ -85,6 +103,9 @@ type Store interface {
 	// the state for ttl. It reports true, and raises the resource's time to
 	// "at", when "at" is not older than the newest time recorded; it reports
 	// false, changing nothing, when "at" is older. Equal times advance, so
-	// the retry of a delivery whose handler failed is not refused.
+	// the retry of a delivery whose handler failed is not refused. Times
+	// compare as instants (location and monotonic reading ignored) at a
+	// resolution of a millisecond or finer; times closer than a store's
+	// resolution count as equal.
 	Advance(ctx context.Context, resource string, at time.Time, ttl time.Duration) (bool, error)
 }
