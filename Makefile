@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 test:
 	@set -e; for m in $(MODULES); do \
 		echo "== go test -race $$m"; \
-		(cd $$m && go test -race -count=1 ./...); \
+		(cd $$m && go test -race -count=1 -timeout=10m ./...); \
 	done
 
 ## vet: go vet every module.
@@ -33,7 +33,7 @@ fuzz:
 		(cd $$m && for pkg in $$(go list ./...); do \
 			for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 				echo "== fuzz $$pkg $$f ($(FUZZTIME))"; \
-				go test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+				go test -run='^$$' -fuzzminimizetime=2s -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 			done; \
 		done); \
 	done
