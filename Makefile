@@ -5,8 +5,10 @@ MODULES := $(shell find . -name go.mod -not -path '*/testdata/*' -not -path './.
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $$(go env GOPATH)/bin/staticcheck)
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 10s
+BENCHTIME ?= 1s
+BENCHCOUNT ?= 1
 
-.PHONY: test vet staticcheck fmt-check fuzz lint tools
+.PHONY: test vet staticcheck fmt-check fuzz lint tools bench
 
 ## test: run every module's tests with the race detector.
 test:
@@ -37,6 +39,16 @@ fuzz:
 			done; \
 		done); \
 	done
+
+## bench: every module's benchmarks with -benchmem, written to bench.txt in
+## the form benchstat reads, then hookseal's time as a ratio of each floor's
+## measured in the same run.
+bench:
+	@set -eo pipefail; : > bench.txt; for m in $(MODULES); do \
+		echo "== go test -bench $$m"; \
+		(cd $$m && go test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./...) | tee -a bench.txt; \
+	done; \
+	go run ./internal/benchratio < bench.txt
 
 lint: fmt-check vet staticcheck
 

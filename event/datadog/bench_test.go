@@ -45,7 +45,7 @@ type plainEvent struct {
 }
 
 // BenchmarkDecode decodes RecommendedPayload rendered with every variable
-// set, as JSON and as a form. "Event" is what the middleware does; the
+// set, as JSON and as a form. "hookseal" is what the middleware does; the
 // floors are the same bytes with no leniency, for the ratio.
 func BenchmarkDecode(b *testing.B) {
 	js, form := sampleJSON(b), sampleForm()
@@ -60,29 +60,29 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		})
 	}
-	run("Event/JSON/event.Decode", js, func() error {
+	run("JSON/hookseal", js, func() error {
 		var e Event
 		return event.Decode("application/json", js, &e)
 	})
-	run("Event/form/event.Decode", form, func() error {
+	run("form/hookseal", form, func() error {
 		var e Event
 		return event.Decode("application/x-www-form-urlencoded", form, &e)
 	})
-	run("floor/JSON/plain-strings-encoding-json", js, func() error {
+	run("JSON/floor-plain-encoding-json", js, func() error {
 		var e plainEvent
 		return stdjson.Unmarshal(js, &e)
 	})
-	run("floor/JSON/plain-strings-json-v2", js, func() error {
+	run("JSON/floor-plain-json-v2", js, func() error {
 		var e plainEvent
 		return json.Unmarshal(js, &e)
 	})
 	// See event/checkly's benchmark: json.Unmarshal's pooled string cache
 	// flatters repeated decoding of the same bytes; a fresh decoder does not.
-	run("floor/JSON/plain-strings-json-v2-fresh-decoder", js, func() error {
+	run("JSON/floor-plain-json-v2-fresh-decoder", js, func() error {
 		var e plainEvent
 		return json.UnmarshalDecode(jsontext.NewDecoder(bytes.NewReader(js)), &e)
 	})
-	run("floor/form/url.ParseQuery", form, func() error {
+	run("form/floor-url.ParseQuery", form, func() error {
 		_, err := url.ParseQuery(string(form))
 		return err
 	})

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	in := `goos: linux
+pkg: github.com/hookseal/hookseal/middleware
+BenchmarkPipeline/checkly-2KiB/hookseal-2   3000   12000 ns/op   141.09 MB/s   2679 B/op   32 allocs/op
+BenchmarkPipeline/checkly-2KiB/hookseal-2   3000   14000 ns/op   141.09 MB/s   2679 B/op   32 allocs/op
+BenchmarkPipeline/checkly-2KiB/floor-2      3000   26000 ns/op    67.17 MB/s   6957 B/op   46 allocs/op
+BenchmarkPipeline/checkly-2KiB/decode-only-2 3000   7650 ns/op
+BenchmarkAlone-2                             100    500 ns/op
+pkg: github.com/hookseal/hookseal/verify
+BenchmarkChecklyVerify/size=16KiB/impl=hookseal-2  100  1000 ns/op
+BenchmarkChecklyVerify/size=16KiB/impl=floor-2     100   900 ns/op
+BenchmarkOnlyFloor/floor-2                         100   900 ns/op
+`
+	var out strings.Builder
+	if err := run(strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		// (12000+14000)/2 / 26000 = 0.50
+		"middleware BenchmarkPipeline/checkly-2KiB", "hookseal vs floor", " 0.50x time   2.00x throughput",
+		"verify BenchmarkChecklyVerify/size=16KiB", "impl=hookseal vs impl=floor", " 1.11x time   0.90x throughput",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "decode-only") || strings.Contains(got, "OnlyFloor") || strings.Contains(got, "Alone") {
+		t.Errorf("output pairs benchmarks without a subject or floor:\n%s", got)
+	}
+	if n := strings.Count(got, "\n"); n != 3 {
+		t.Errorf("want a heading and 2 rows, got %d lines:\n%s", n, got)
+	}
+}
+
+func TestRunWithoutPairs(t *testing.T) {
+	if err := run(strings.NewReader("BenchmarkX-2 1 10 ns/op\n"), &strings.Builder{}); err == nil {
+		t.Fatal("no error for input without pairs")
+	}
+}
+
+func TestParseLine(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		name string
+		ns   float64
+		ok   bool
+	}{
+		{"BenchmarkA/b-16   10   12.5 ns/op", "BenchmarkA/b", 12.5, true},
+		{"BenchmarkA/size=1-KiB   10   3 ns/op", "BenchmarkA/size=1-KiB", 3, true},
+		{"BenchmarkA-2   10   NaN ns/op", "", 0, false},
+		{"BenchmarkA-2   10   -3 ns/op", "", 0, false},
+		{"ok  github.com/x 1.2s", "", 0, false},
+		{"BenchmarkA-2 --- FAIL", "", 0, false},
+	} {
+		name, ns, ok := parseLine(tc.line)
+		if name != tc.name || ns != tc.ns || ok != tc.ok {
+			t.Errorf("parseLine(%q) = %q, %v, %v; want %q, %v, %v", tc.line, name, ns, ok, tc.name, tc.ns, tc.ok)
+		}
+	}
+}
