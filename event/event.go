@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -43,10 +44,24 @@ type BodyDecoder interface {
 	DecodeBody(contentType string, body []byte) error
 }
 
+// ErrContentType is returned by Decode for a body whose Content-Type says
+// it is not JSON: an authentic delivery labelled text/xml is a
+// misconfigured sender, not something to guess at.
+var ErrContentType = errors.New("event: content type is not JSON")
+
+// IsJSON reports whether a Content-Type value names JSON:
+// application/json or a structured-syntax +json type, with any parameters.
+func IsJSON(contentType string) bool {
+	mt := MediaType(contentType)
+	return mt == "application/json" || (strings.HasSuffix(mt, "+json") && strings.HasPrefix(mt, "application/"))
+}
+
 // Decode decodes body into dst, which must be a non-nil pointer.
 //
-// When dst implements BodyDecoder, its DecodeBody decides. Otherwise body is
-// JSON, decoded with encoding/json/v2 semantics (github.com/go-json-experiment/json,
+// When dst implements BodyDecoder, its DecodeBody decides. Otherwise a
+// Content-Type that is present must name JSON (IsJSON; an absent one is
+// taken as JSON, as some senders omit it), else Decode fails with
+// ErrContentType, and body is JSON, decoded with encoding/json/v2 semantics (github.com/go-json-experiment/json,
 // the module that becomes encoding/json/v2): duplicate member names and
 // invalid UTF-8 are errors, unknown members are ignored, and member names
 // match struct fields case-insensitively as encoding/json (v1) users expect.
@@ -57,6 +72,8 @@ func Decode(contentType string, body []byte, dst any) error {
 	var err error
 	if d, ok := dst.(BodyDecoder); ok {
 		err = d.DecodeBody(contentType, body)
+	} else if contentType != "" && !IsJSON(contentType) {
+		return fmt.Errorf("%w: %.64q; send application/json", ErrContentType, contentType)
 	} else {
 		err = json.Unmarshal(body, dst, json.MatchCaseInsensitiveNames(true))
 	}

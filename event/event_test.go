@@ -85,6 +85,22 @@ func TestDecodeBodyDecoder(t *testing.T) {
 	}
 }
 
+func TestDecodeContentType(t *testing.T) {
+	body := []byte(`{"check_id":"c-1"}`)
+	for _, ct := range []string{"", "application/json", "Application/JSON; charset=utf-8", "application/vnd.checkly+json"} {
+		var s sample
+		if err := event.Decode(ct, body, &s); err != nil || s.CheckID != "c-1" {
+			t.Errorf("%q: err = %v, decoded %+v", ct, err, s)
+		}
+	}
+	for _, ct := range []string{"text/plain", "application/xml", "text/json+xml", "application/x-www-form-urlencoded", "json", ";;", "text/+json"} {
+		var s sample
+		if err := event.Decode(ct, body, &s); !errors.Is(err, event.ErrContentType) || s.CheckID != "" {
+			t.Errorf("%q: err = %v, decoded %+v; want ErrContentType and nothing decoded", ct, err, s)
+		}
+	}
+}
+
 func TestMediaType(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                                "",

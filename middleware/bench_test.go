@@ -341,3 +341,30 @@ type plainOnCallEvent struct {
 	Responses         map[string]stdjson.RawMessage `json:"responses"`
 	ExternalID        string                        `json:"external_id"`
 }
+
+// BenchmarkPipelineGarbage reports the garbage one request leaves
+// (B/op) for bodies of 1 KiB, 64 KiB and 1 MiB: the body is read into a
+// pooled buffer, so what remains is about one copy of the body (the decoded
+// payload's strings, which must outlive the buffer) plus a fixed overhead.
+func BenchmarkPipelineGarbage(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"1KiB", 1 << 10}, {"64KiB", 64 << 10}, {"1MiB", 1<<20 - 1<<10}} {
+		bodies := distinct(func(i int) []byte { return paddedAlert(i, size.n) })
+		reqs := signedRequests(b, bodies)
+		b.Run("size="+size.name, func(b *testing.B) {
+			h := benchRoute[checkly.Alert](b)
+			runPipeline(b, h, reqs)
+			b.ReportMetric(float64(len(bodies[0])), "body-bytes")
+		})
+	}
+}
+
+// paddedAlert is a Checkly alert of n bytes, padded in its error message.
+func paddedAlert(i, n int) []byte {
+	head := fmt.Sprintf(`{"alert_type":"ALERT_FAILURE","check_id":"check-%04x","started_at":"2026-11-23T10:30:00Z","check_error_message":"`, i)
+	const tail = `"}`
+	pad := n - len(head) - len(tail)
+	return []byte(head + strings.Repeat("e", max(pad, 0)) + tail)
+}
