@@ -105,10 +105,12 @@ type Result struct {
 func (r Result) Status() int { return r.Outcome.Status() }
 
 // SetHeaders sets the response headers the result calls for: the outcome,
-// Retry-After, Allow, Connection: close. Adapters that write the body
-// themselves call it before writing the status.
+// Content-Type (Body is JSON), Cache-Control, Retry-After, Allow,
+// Connection: close. Adapters that write the body themselves call it before
+// writing the status.
 func (r Result) SetHeaders(h http.Header) {
 	h[OutcomeHeader] = outcomeValues(r.Outcome)
+	h["Content-Type"] = jsonType
 	h["Cache-Control"] = noStore
 	if r.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(int((r.RetryAfter+time.Second-1)/time.Second)))
@@ -135,7 +137,6 @@ func (r Result) Body() []byte {
 func (r Result) WriteTo(w http.ResponseWriter) {
 	h := w.Header()
 	r.SetHeaders(h)
-	h["Content-Type"] = jsonType
 	w.WriteHeader(r.Status())
 	_, _ = w.Write(r.Body())
 }

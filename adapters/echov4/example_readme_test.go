@@ -1,0 +1,54 @@
+//lint:file-ignore U1000 main is the README's echo program: compiled by the tests, never run.
+
+package hooksealecho_test
+
+import (
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/labstack/echo/v4"
+
+	hooksealecho "github.com/hookseal/hookseal/adapters/echov4"
+	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/verify"
+)
+
+func main() {
+	v, err := verify.Checkly(verify.Secrets(os.Getenv("CHECKLY_WEBHOOK_SECRET")))
+	if err != nil {
+		log.Fatal(err) // an empty secret is refused: hookseal fails closed
+	}
+
+	// A typed handler: hookseal authenticates, drops duplicates, stale
+	// retries and a FAILURE that lands after its RECOVERY, and answers.
+	alerts, err := hooksealecho.Handler(v, func(c echo.Context, e middleware.Event[checkly.Alert]) error {
+		if e.Payload.AlertType.IsFailure() {
+			log.Printf("%s is failing: %s", e.Payload.CheckName, e.Payload.CheckErrorMessage)
+		}
+		return nil // 200; an error answers 500 and Checkly retries
+	}, middleware.WithOrdering(0), middleware.WithObserver(middleware.SlogObserver(nil)))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Or verification only, in front of a handler of your own.
+	verified, err := hooksealecho.Middleware(v)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	e := echo.New()
+	e.POST("/hooks/checkly", alerts)
+	e.POST("/hooks/checkly/own", func(c echo.Context) error {
+		var a checkly.Alert
+		if err := c.Bind(&a); err != nil { // the body reads as if untouched
+			return err
+		}
+		d, _ := hooksealecho.DeliveryFrom(c)
+		log.Printf("%s from %s (secret %s)", a.AlertType, d.Provider, d.SecretID)
+		return c.NoContent(http.StatusNoContent)
+	}, verified)
+	log.Fatal(e.Start(":8080"))
+}
