@@ -1,0 +1,95 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/store"
+	redisstore "github.com/hookseal/hookseal/store/redis"
+	"github.com/hookseal/hookseal/verify"
+)
+
+// A Checkly receiver that runs as several replicas: every replica points
+// its route at the same Redis, so a retry landing on another replica is a
+// duplicate, and a late FAILURE after its RECOVERY is dropped whichever
+// replica gets it. (Needs a Redis server, so it is compiled, not run.)
+func Example() {
+	client := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+	defer client.Close()
+
+	st, err := redisstore.New(client, redisstore.WithPrefix("billing-hooks:"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, err := verify.Checkly(verify.Secrets(os.Getenv("CHECKLY_WEBHOOK_SECRET")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := middleware.Handle(v, func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
+		log.Printf("%s: %s", e.Payload.CheckName, e.Type)
+		return nil
+	},
+		middleware.WithStore(st),   // shared by every replica
+		middleware.WithOrdering(0), // drop events older than one processed
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	http.Handle("POST /hooks/checkly", h)
+	log.Fatal(http.ListenAndServe(":8080", nil))
+}
+
+// A Redis Cluster works the same way: every operation touches one key.
+// Turning on ContextTimeoutEnabled lets go-redis give up a socket read as
+// soon as the Store's timeout budget is spent.
+func ExampleNew_cluster() {
+	client := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs:                 []string{"redis-0:6379", "redis-1:6379", "redis-2:6379"},
+		ContextTimeoutEnabled: true,
+	})
+	st, err := redisstore.New(client, redisstore.WithTimeout(500*time.Millisecond))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = st // pass to middleware.WithStore
+}
+
+// The Store used directly, as the middleware uses it: claim before the
+// work, commit after it succeeds, release when it fails.
+func ExampleStore_Claim() {
+	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+	st, err := redisstore.New(client)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	c, err := st.Claim(ctx, "my-delivery-id", time.Minute)
+	if err != nil {
+		log.Printf("Redis unavailable, ask the sender to retry: %v", err)
+		return
+	}
+	switch c.State {
+	case store.Done:
+		return // processed before: a duplicate
+	case store.InFlight:
+		return // another replica is handling it right now
+	}
+	if err := doWork(ctx); err != nil {
+		_ = st.Release(ctx, c) // the sender's retry will be processed
+		return
+	}
+	if err := st.Commit(ctx, c, 10*time.Minute); errors.Is(err, store.ErrClaimLost) {
+		log.Print("the work was done, but the lease had run out: a copy may run again")
+	}
+}
+
+func doWork(context.Context) error { return nil }
