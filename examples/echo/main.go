@@ -1,0 +1,156 @@
+// Command echo is the webhook receiver of ../nethttp on echo v4, through
+// hookseal's echo adapter (github.com/hookseal/hookseal/adapters/echov4,
+// package hooksealecho): the same four routes, the same configuration, the
+// same answers.
+//
+//	POST /webhooks/checkly      Checkly alert webhooks        (HMAC, x-checkly-signature)
+//	POST /webhooks/statusstack  StatusStack notifications     (HMAC, X-StatusStack-Signature)
+//	POST /webhooks/oncall       Grafana OnCall outgoing hooks (Authorization header)
+//	POST /webhooks/datadog      Datadog webhooks              (HTTP Basic)
+//
+// hooksealecho.Handler runs hookseal's whole flow (authenticate, judge
+// freshness, decode, deduplicate, order) and calls the handler with the
+// typed event and the echo.Context; every status code comes from hookseal's
+// core, so the answers are exactly those of the net/http example, whatever
+// HTTPErrorHandler the echo application installs. Routes are mounted with
+// e.Any so that hookseal, not echo, answers other methods (405 with its
+// Hookseal-Outcome and Allow headers).
+//
+// # Configuration
+//
+// Environment variables; a route whose variable is unset is not mounted
+// (404). A comma-separated value is several secrets accepted at once, for
+// rotation.
+//
+//	CHECKLY_WEBHOOK_SECRET      the Checkly webhook channel's secret(s)
+//	STATUSSTACK_WEBHOOK_SECRET  the StatusStack webhook's secret(s)
+//	ONCALL_AUTHORIZATION        the OnCall webhook's "Authorization Header" value(s), verbatim
+//	DATADOG_WEBHOOK_USER        user name(s) of the Datadog webhook URL's user:pass@
+//	DATADOG_WEBHOOK_PASSWORD    password(s)
+//	HOOKSEAL_REDIS_URL          redis://... to share dedupe and ordering state between replicas
+//	ADDR                        listen address (default 127.0.0.1:8080)
+//
+// # Running it
+//
+// From the examples directory (the module github.com/hookseal/hookseal/examples):
+//
+//	CHECKLY_WEBHOOK_SECRET=checkly-secret go run ./echo
+//
+// and send it a signed Checkly alert. The hookseal command prints the
+// headers a sender would add to a body, one per line for curl's -H @file:
+// go run github.com/hookseal/hookseal/cmd/hookseal sign --provider checkly
+// --secret checkly-secret < body.json > headers.txt, then curl
+// --data-binary @body.json -H @headers.txt (see its -h for the other
+// senders). With nothing but openssl, the same request is:
+//
+//	body='{"alert_type":"ALERT_FAILURE","check_id":"c-1","check_name":"API health","started_at":"'$(date -u +%FT%TZ)'"}'
+//	sig=$(printf %s "$body" | openssl dgst -sha256 -hmac checkly-secret | awk '{print $NF}')
+//	curl -i http://127.0.0.1:8080/webhooks/checkly -H 'Content-Type: application/json' \
+//	  -H "X-Checkly-Signature: $sig" -H "X-Checkly-Timestamp: $(date -u +%s)" -d "$body"
+//
+// The server is an http.Server with read, write and idle timeouts that
+// shuts down gracefully on SIGINT or SIGTERM; echo is its handler.
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/labstack/echo/v4"
+
+	hooksealecho "github.com/hookseal/hookseal/adapters/echov4"
+	"github.com/hookseal/hookseal/examples/internal/demo"
+	"github.com/hookseal/hookseal/middleware"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal during shutdown stops the process at once
+	if err := run(ctx, os.Getenv, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "echo:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx is done. listening, when not nil, hears the bound
+// address (ADDR may name port 0).
+func run(ctx context.Context, env func(string) string, logTo io.Writer, listening func(net.Addr)) error {
+	log := slog.New(slog.NewTextHandler(logTo, nil))
+	h, closeStore, err := newHandler(ctx, env, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	return demo.Serve(ctx, cmp.Or(env(demo.EnvAddr), demo.DefaultAddr), h, log, listening)
+}
+
+// newHandler builds the echo application from the environment. The
+// returned func closes the shared store, if any.
+func newHandler(ctx context.Context, env func(string) string, log *slog.Logger) (http.Handler, func() error, error) {
+	vs, err := demo.VerifiersFromEnv(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !vs.Any() {
+		return nil, nil, errors.New("no route configured: set at least one of " +
+			demo.EnvChecklySecret + ", " + demo.EnvStatusStackSecret + ", " +
+			demo.EnvOnCallAuth + ", " + demo.EnvDatadogUser + "/" + demo.EnvDatadogPassword)
+	}
+	st, closeStore, err := demo.StoreFromEnv(ctx, env, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := demo.RouteOptions(log, st)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	var errs []error
+	mount := func(path string, h echo.HandlerFunc, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", path, err))
+			return
+		}
+		e.Any(path, h)
+		log.Info("route mounted", "path", path)
+	}
+	if vs.Checkly != nil {
+		h, err := hooksealecho.Handler(vs.Checkly, withContext(demo.Checkly(log)), opts...)
+		mount(demo.PathCheckly, h, err)
+	}
+	if vs.StatusStack != nil {
+		h, err := hooksealecho.Handler(vs.StatusStack, withContext(demo.StatusStack(log)), opts...)
+		mount(demo.PathStatusStack, h, err)
+	}
+	if vs.OnCall != nil {
+		h, err := hooksealecho.Handler(vs.OnCall, withContext(demo.OnCall(log)), opts...)
+		mount(demo.PathOnCall, h, err)
+	}
+	if vs.Datadog != nil {
+		h, err := hooksealecho.Handler(vs.Datadog, withContext(demo.Datadog(log)), opts...)
+		mount(demo.PathDatadog, h, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		_ = closeStore()
+		return nil, nil, err
+	}
+	return e, closeStore, nil
+}
+
+// withContext adapts a handler written against context.Context (shared
+// with the net/http and gin examples) to hooksealecho's, which gets the
+// echo.Context. A handler of your own can take echo.Context directly.
+func withContext[T any](fn middleware.HandlerFunc[T]) hooksealecho.HandlerFunc[T] {
+	return func(c echo.Context, e middleware.Event[T]) error {
+		return fn(c.Request().Context(), e)
+	}
+}

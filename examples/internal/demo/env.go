@@ -1,0 +1,149 @@
+// Package demo is what the example receivers share: reading their
+// configuration from the environment, the application code their routes end
+// in (a handler per provider that logs the typed event), and an http.Server
+// with timeouts and graceful shutdown. The examples differ only in how they
+// mount the routes (net/http, echo, gin), which is what they are there to
+// show.
+package demo
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hookseal/hookseal/verify"
+)
+
+// The routes every receiver example serves.
+const (
+	PathCheckly     = "/webhooks/checkly"
+	PathStatusStack = "/webhooks/statusstack"
+	PathOnCall      = "/webhooks/oncall"
+	PathDatadog     = "/webhooks/datadog"
+)
+
+// The environment variables the examples read.
+const (
+	EnvAddr              = "ADDR"                       // listen address, default DefaultAddr
+	EnvChecklySecret     = "CHECKLY_WEBHOOK_SECRET"     // Checkly channel secret(s)
+	EnvStatusStackSecret = "STATUSSTACK_WEBHOOK_SECRET" // StatusStack webhook secret(s)
+	EnvOnCallAuth        = "ONCALL_AUTHORIZATION"       // OnCall authorization_header value(s)
+	EnvDatadogUser       = "DATADOG_WEBHOOK_USER"       // Datadog Basic user name(s)
+	EnvDatadogPassword   = "DATADOG_WEBHOOK_PASSWORD"   // Datadog Basic password(s)
+	EnvRedisURL          = "HOOKSEAL_REDIS_URL"         // redis://... for a store shared by replicas
+)
+
+// DefaultAddr is the listen address when ADDR is unset: loopback only, so
+// a receiver started by hand is not reachable from the network until the
+// operator says so.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Provider names for the senders without an HMAC preset; they appear in
+// Delivery.Provider, logs, and the dedupe and ordering keys.
+const (
+	ProviderOnCall  = "oncall"
+	ProviderDatadog = "datadog"
+)
+
+// List splits a comma-separated environment value into its entries, each
+// trimmed of surrounding spaces, empty entries dropped. Several entries are
+// several secrets accepted at once, which is how a secret is rotated: add
+// the new one, switch the sender over, remove the old one.
+func List(v string) []string {
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// Verifiers holds a verifier for each route whose secret is set. A nil
+// field is a route left unmounted: a receiver never serves a route it
+// cannot authenticate.
+type Verifiers struct {
+	Checkly     verify.Verifier
+	StatusStack verify.Verifier
+	OnCall      verify.Verifier
+	Datadog     verify.Verifier
+}
+
+// Any reports whether at least one route is configured.
+func (v Verifiers) Any() bool {
+	return v.Checkly != nil || v.StatusStack != nil || v.OnCall != nil || v.Datadog != nil
+}
+
+// VerifiersFromEnv builds the verifiers of the routes whose variables are
+// set. A variable that is set but unusable (a Datadog user without a
+// password, a token with a control character) is an error: a receiver
+// fails at start-up rather than run with a route it cannot authenticate.
+// Errors name variables, never their values.
+func VerifiersFromEnv(env func(string) string) (Verifiers, error) {
+	var vs Verifiers
+	var errs []error
+	if s := List(env(EnvChecklySecret)); len(s) > 0 {
+		v, err := verify.Checkly(verify.Secrets(s...))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvChecklySecret, err))
+		} else {
+			vs.Checkly = v
+		}
+	}
+	if s := List(env(EnvStatusStackSecret)); len(s) > 0 {
+		v, err := verify.StatusStack(verify.Secrets(s...))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvStatusStackSecret, err))
+		} else {
+			vs.StatusStack = v
+		}
+	}
+	if s := List(env(EnvOnCallAuth)); len(s) > 0 {
+		// OnCall copies its authorization_header setting verbatim into the
+		// Authorization header: configure the same string here.
+		v, err := verify.Authorization(ProviderOnCall, verify.Secrets(s...))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvOnCallAuth, err))
+		} else {
+			vs.OnCall = v
+		}
+	}
+	creds, err := datadogCredentials(env)
+	switch {
+	case err != nil:
+		errs = append(errs, err)
+	case len(creds) > 0:
+		v, err := verify.Basic(ProviderDatadog, creds)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s/%s: %w", EnvDatadogUser, EnvDatadogPassword, err))
+		} else {
+			vs.Datadog = v
+		}
+	}
+	return vs, errors.Join(errs...)
+}
+
+// datadogCredentials pairs DATADOG_WEBHOOK_USER with
+// DATADOG_WEBHOOK_PASSWORD: one user with one or more passwords (rotating
+// the password), or as many users as passwords, paired in order.
+func datadogCredentials(env func(string) string) ([]verify.Credential, error) {
+	users, passwords := List(env(EnvDatadogUser)), List(env(EnvDatadogPassword))
+	switch {
+	case len(users) == 0 && len(passwords) == 0:
+		return nil, nil
+	case len(users) == 0 || len(passwords) == 0:
+		return nil, fmt.Errorf("%s and %s must be set together", EnvDatadogUser, EnvDatadogPassword)
+	case len(users) != 1 && len(users) != len(passwords):
+		return nil, fmt.Errorf("%s has %d entries and %s %d: give one user, or one user per password",
+			EnvDatadogUser, len(users), EnvDatadogPassword, len(passwords))
+	}
+	creds := make([]verify.Credential, len(passwords))
+	for i, p := range passwords {
+		u := users[0]
+		if len(users) > 1 {
+			u = users[i]
+		}
+		creds[i] = verify.Credential{ID: fmt.Sprintf("c%d", i+1), Username: u, Password: p}
+	}
+	return creds, nil
+}
