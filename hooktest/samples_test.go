@@ -1,0 +1,262 @@
+package hooktest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/event/datadog"
+	"github.com/hookseal/hookseal/event/grafana"
+	"github.com/hookseal/hookseal/event/oncall"
+	"github.com/hookseal/hookseal/event/statusstack"
+	"github.com/hookseal/hookseal/hooktest"
+)
+
+// sampleAt has sub-microsecond digits and a non-UTC zone, to check that
+// samples keep times at the precision their sender writes.
+var sampleAt = time.Date(2024, 5, 2, 10, 15, 30, 123456789, time.FixedZone("CEST", 2*60*60))
+
+// decodeAs decodes body as event.Decode does for a route and checks that the
+// result is want, field for field.
+func decodeAs[T any](t *testing.T, contentType string, body []byte, want T) T {
+	t.Helper()
+	if !json.Valid(body) {
+		t.Fatalf("body is not JSON:\n%s", body)
+	}
+	var got T
+	if err := event.Decode(contentType, body, &got); err != nil {
+		t.Fatalf("decode: %v\n%s", err, body)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded body differs from the sample\n got: %+v\nwant: %+v\nbody: %s", got, want, body)
+	}
+	return got
+}
+
+func TestChecklySamplesDecode(t *testing.T) {
+	for _, typ := range hooktest.ChecklyAlertTypes() {
+		t.Run(string(typ), func(t *testing.T) {
+			a := hooktest.ChecklyAlert(typ, sampleAt)
+			body := hooktest.ChecklyBody(a)
+			got := decodeAs(t, "application/json", body, a)
+			if got.EventType() != string(typ) || got.ResourceKey() != hooktest.ChecklyCheckID {
+				t.Errorf("EventType %q ResourceKey %q", got.EventType(), got.ResourceKey())
+			}
+			if want := sampleAt.Truncate(time.Millisecond); !got.OccurredAt().Equal(want) {
+				t.Errorf("OccurredAt %v, want %v", got.OccurredAt(), want)
+			}
+			// Every value is rendered as a string, as Checkly's template
+			// renders it, and the keys are the recommended template's.
+			var raw map[string]any
+			if err := json.Unmarshal(body, &raw); err != nil {
+				t.Fatal(err)
+			}
+			if len(raw) != strings.Count(checkly.RecommendedTemplate, `": `) {
+				t.Errorf("body has %d keys, the template %d", len(raw), strings.Count(checkly.RecommendedTemplate, `": `))
+			}
+			for k, v := range raw {
+				if _, ok := v.(string); !ok && k != "tags" {
+					t.Errorf("%s is %T, want a string", k, v)
+				}
+			}
+			if typ.IsSSL() != (got.SSLDaysRemaining != nil) || typ.IsRemain() != got.IsReminder {
+				t.Errorf("SSL or reminder fields do not fit %s: %+v", typ, got)
+			}
+			if typ.IsFailure() && got.CheckErrorMessage == "" {
+				t.Errorf("failure without an error message")
+			}
+		})
+	}
+}
+
+func TestChecklyBodyEscapesLikeHandlebars(t *testing.T) {
+	a := hooktest.ChecklyAlert(checkly.AlertFailure, sampleAt)
+	a.CheckErrorMessage = "expected \"ok\" & got <nil>\nline 2 \\ end"
+	a.Tags = []string{`a"b`, "c"}
+	var got checkly.Alert
+	if err := event.Decode("application/json", hooktest.ChecklyBody(a), &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "expected &quot;ok&quot; &amp; got &lt;nil&gt;\nline 2 \\ end"; got.CheckErrorMessage != want {
+		t.Errorf("error message %q, want %q", got.CheckErrorMessage, want)
+	}
+	if !reflect.DeepEqual(got.Tags, []string{"a&quot;b", "c"}) {
+		t.Errorf("tags %q", got.Tags)
+	}
+}
+
+func TestStatusStackSamplesDecode(t *testing.T) {
+	keys := map[string]string{}
+	for _, typ := range hooktest.StatusStackEventTypes() {
+		t.Run(typ, func(t *testing.T) {
+			e := hooktest.StatusStackEvent(typ, sampleAt)
+			got := decodeAs(t, "application/json", hooktest.StatusStackBody(e), e)
+			if got.EventType() != typ || got.ResourceKey() == "" {
+				t.Errorf("EventType %q ResourceKey %q", got.EventType(), got.ResourceKey())
+			}
+			keys[typ] = got.ResourceKey()
+			if want := sampleAt.Truncate(time.Second); !got.OccurredAt().Equal(want) {
+				t.Errorf("OccurredAt %v, want %v", got.OccurredAt(), want)
+			}
+		})
+	}
+	e := hooktest.StatusStackEvent(statusstack.ComponentStatusChanged, sampleAt)
+	rec := hooktest.StatusStackEvent(statusstack.MonitorRecovered, sampleAt)
+	if !e.IsDown() || !rec.IsRecovery() {
+		t.Error("component.status_changed sample is not down, or monitor.recovered not a recovery")
+	}
+	if keys[statusstack.IncidentCreated] != keys[statusstack.IncidentResolved] {
+		t.Errorf("incident events have different resources: %v", keys)
+	}
+}
+
+func TestOnCallSamplesDecode(t *testing.T) {
+	timed := map[string]bool{
+		oncall.TypeAlertGroupCreated: true, oncall.TypeAcknowledge: true, oncall.TypeResolve: true,
+		oncall.TypeSilence: true, oncall.TypeStatusChange: true,
+	}
+	for _, typ := range hooktest.OnCallEventTypes() {
+		t.Run(typ, func(t *testing.T) {
+			e := hooktest.OnCallEvent(typ, sampleAt)
+			body := hooktest.OnCallBody(e)
+			got := decodeAs(t, "application/json", body, e)
+			if got.EventType() != typ || got.ResourceKey() != hooktest.OnCallAlertGroupID {
+				t.Errorf("EventType %q ResourceKey %q", got.EventType(), got.ResourceKey())
+			}
+			if want := sampleAt.Truncate(time.Microsecond); timed[typ] != got.OccurredAt().Equal(want) {
+				t.Errorf("OccurredAt %v (timed type: %v)", got.OccurredAt(), timed[typ])
+			}
+			if !bytes.Contains(body, []byte(`"event": {"type": "`+typ+`"`)) {
+				t.Errorf("body is not written with Python's separators:\n%s", body)
+			}
+			var alert grafana.Message
+			if err := got.AlertPayload.Decode(&alert); err != nil || len(alert.Alerts) != 1 {
+				t.Errorf("alert_payload: %v, %d alerts", err, len(alert.Alerts))
+			}
+		})
+	}
+}
+
+func TestDatadogSamplesDecode(t *testing.T) {
+	for _, tr := range hooktest.DatadogTransitions() {
+		t.Run(string(tr), func(t *testing.T) {
+			e := hooktest.DatadogEvent(tr, sampleAt)
+			got := decodeAs(t, "application/json", hooktest.DatadogBody(e), e)
+			if got.EventType() != string(datadog.QueryAlertMonitor) || got.ResourceKey() != hooktest.DatadogCycleKey {
+				t.Errorf("EventType %q ResourceKey %q", got.EventType(), got.ResourceKey())
+			}
+			if want := sampleAt.Truncate(time.Millisecond); !got.OccurredAt().Equal(want) {
+				t.Errorf("OccurredAt %v, want %v", got.OccurredAt(), want)
+			}
+			if got.IsRecovery() != (tr == datadog.Recovered) {
+				t.Errorf("IsRecovery %v", got.IsRecovery())
+			}
+			if !strings.HasPrefix(got.Title, "["+string(tr)+" on ") {
+				t.Errorf("title %q does not name the transition", got.Title)
+			}
+
+			// The default payload carries the default members only.
+			def := datadog.Event{ID: e.ID, Type: e.Type, Title: e.Title, Body: e.Body, Date: e.Date, LastUpdated: e.LastUpdated, Org: e.Org}
+			decodeAs(t, "application/json", hooktest.DatadogDefaultBody(e), def)
+		})
+	}
+}
+
+func TestGrafanaSamplesDecode(t *testing.T) {
+	var firing, resolved grafana.Message
+	for _, status := range hooktest.GrafanaStatuses() {
+		t.Run(status, func(t *testing.T) {
+			m := hooktest.GrafanaMessage(status, sampleAt)
+			body := hooktest.GrafanaBody(m)
+			got := decodeAs(t, "application/json", body, m)
+			if got.EventType() != status || got.ResourceKey() != hooktest.GrafanaGroupKey {
+				t.Errorf("EventType %q ResourceKey %q", got.EventType(), got.ResourceKey())
+			}
+			if !bytes.Contains(body, []byte(`\u0026`)) {
+				t.Errorf("body does not escape & as Go's encoding/json does")
+			}
+			if status == grafana.StatusFiring {
+				firing = got
+			} else {
+				resolved = got
+			}
+		})
+	}
+	// A resolved message sent after the firing one is newer: ordering keeps it.
+	later := hooktest.GrafanaMessage(grafana.StatusResolved, sampleAt.Add(time.Minute))
+	if !later.OccurredAt().After(firing.OccurredAt()) || !resolved.OccurredAt().After(firing.OccurredAt().Add(-time.Second)) {
+		t.Errorf("firing %v, resolved %v", firing.OccurredAt(), later.OccurredAt())
+	}
+}
+
+func TestSamplesAreDeterministic(t *testing.T) {
+	for _, p := range hooktest.SampleProviders() {
+		for _, typ := range hooktest.EventTypes(p) {
+			a, err1 := hooktest.SampleBody(p, typ, sampleAt)
+			b, err2 := hooktest.SampleBody(p, typ, sampleAt)
+			if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+				t.Errorf("%s %s: %v %v, equal %v", p, typ, err1, err2, bytes.Equal(a, b))
+			}
+		}
+	}
+}
+
+func TestSampleBody(t *testing.T) {
+	cases := []struct {
+		provider, eventType string
+		wantType            string // "" when an error is expected
+	}{
+		{"checkly", "", "ALERT_FAILURE"},
+		{"checkly", "alert_recovery", "ALERT_RECOVERY"},
+		{"checkly", "ALERT_FAIL", "ALERT_FAILURE"},
+		{"statusstack", "", "component.status_changed"},
+		{"statusstack", "Monitor.Down", "monitor.down"},
+		{"oncall", "", "alert group created"},
+		{"oncall", "resolve", "resolve"},
+		{"datadog", "", "query_alert_monitor"},
+		{"datadog", "re-triggered", "query_alert_monitor"},
+		{"grafana", "RESOLVED", "resolved"},
+		{"checkly", "ALERT_NOPE", ""},
+		{"oncall", "acknowledged", ""},
+		{"github", "", ""},
+	}
+	for _, c := range cases {
+		body, err := hooktest.SampleBody(c.provider, c.eventType, sampleAt)
+		if c.wantType == "" {
+			if err == nil {
+				t.Errorf("%s %q: no error", c.provider, c.eventType)
+			} else if !strings.Contains(err.Error(), c.provider) {
+				t.Errorf("%s %q: error %q does not name the provider", c.provider, c.eventType, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s %q: %v", c.provider, c.eventType, err)
+			continue
+		}
+		var p event.Payload
+		switch c.provider {
+		case "checkly":
+			p = new(checkly.Alert)
+		case "statusstack":
+			p = new(statusstack.Event)
+		case "oncall":
+			p = new(oncall.Event)
+		case "datadog":
+			p = new(datadog.Event)
+		case "grafana":
+			p = new(grafana.Message)
+		}
+		if err := event.Decode("application/json", body, p); err != nil || p.EventType() != c.wantType {
+			t.Errorf("%s %q: decoded %v, type %q, want %q", c.provider, c.eventType, err, p.EventType(), c.wantType)
+		}
+	}
+	if got := hooktest.EventTypes("oncall"); got[0] != "alert group created" || len(got) != 10 {
+		t.Errorf("EventTypes(oncall) = %q", got)
+	}
+}
