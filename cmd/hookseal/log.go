@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/hookseal/hookseal/middleware"
+)
+
+// lineLog writes one JSON object per line: processed events to out, every
+// other outcome and the receiver's own messages to errw. Lines are written
+// whole, one Write each, so concurrent requests never interleave. Nothing it
+// writes comes from a secret: reasons are verify and middleware errors,
+// which name headers, lengths and secret IDs only.
+type lineLog struct {
+	mu   sync.Mutex
+	out  io.Writer
+	errw io.Writer
+}
+
+// processedLine is what listen prints to stdout for each processed event.
+type processedLine struct {
+	Provider string `json:"provider"` // the route's name
+	Type     string `json:"type"`
+	Resource string `json:"resource"`
+	Time     string `json:"time"`     // the event's time, RFC 3339; "" when it has none
+	Delivery string `json:"delivery"` // the dedupe key, hex
+}
+
+// outcomeLine is what listen prints to stderr for every other outcome.
+type outcomeLine struct {
+	Provider string `json:"provider,omitempty"` // the route's name
+	Path     string `json:"path,omitempty"`     // for requests without a route
+	Outcome  string `json:"outcome"`
+	Status   int    `json:"status"`
+	Reason   string `json:"reason"`
+	Type     string `json:"type,omitempty"`
+	Resource string `json:"resource,omitempty"`
+	Delivery string `json:"delivery,omitempty"`
+}
+
+func (l *lineLog) write(w io.Writer, v any) {
+	if l == nil || w == nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	b = append(b, '\n')
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = w.Write(b)
+}
+
+func (l *lineLog) processed(p processedLine) { l.write(l.out, p) }
+func (l *lineLog) outcome(o outcomeLine)     { l.write(l.errw, o) }
+func (l *lineLog) info(v any)                { l.write(l.errw, v) }
+
+// observer reports each request of route to the log.
+func (l *lineLog) observer(route string) middleware.Observer {
+	return func(_ context.Context, r middleware.Report) {
+		if r.Outcome == middleware.Processed {
+			p := processedLine{Provider: route, Type: r.EventType, Resource: r.Resource, Delivery: r.Delivery}
+			if !r.OccurredAt.IsZero() {
+				p.Time = r.OccurredAt.UTC().Format(time.RFC3339Nano)
+			}
+			l.processed(p)
+			return
+		}
+		o := outcomeLine{
+			Provider: route, Outcome: string(r.Outcome), Status: r.Status,
+			Type: r.EventType, Resource: r.Resource, Delivery: r.Delivery,
+		}
+		if r.Err != nil {
+			o.Reason = r.Err.Error()
+		} else {
+			o.Reason = reasons[r.Outcome]
+		}
+		l.outcome(o)
+	}
+}
+
+// reasons explain the outcomes that carry no error.
+var reasons = map[middleware.Outcome]string{
+	middleware.Duplicate: "this delivery was already processed within the dedupe window",
+	middleware.Unhandled: "no handler for this event type",
+}
+
+// errorLogWriter turns http.Server's error log into JSON lines on stderr,
+// so stderr holds nothing but JSON lines.
+type errorLogWriter struct{ l *lineLog }
+
+func (w errorLogWriter) Write(p []byte) (int, error) {
+	msg := string(p)
+	for len(msg) > 0 && msg[len(msg)-1] == '\n' {
+		msg = msg[:len(msg)-1]
+	}
+	w.l.info(struct {
+		Msg   string `json:"msg"`
+		Error string `json:"error"`
+	}{"http server", msg})
+	return len(p), nil
+}

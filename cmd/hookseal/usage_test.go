@@ -1,0 +1,99 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
+		r := hookseal(t, nil, nil, args...)
+		wantCode(t, r, 0)
+		for _, c := range []string{"demo", "listen", "sign", "send", "verify", "Examples:"} {
+			if !strings.Contains(r.stdout, c) {
+				t.Errorf("%v: usage lacks %q:\n%s", args, c, r.stdout)
+			}
+		}
+	}
+	for _, c := range []string{"demo", "listen", "sign", "send", "verify"} {
+		for _, h := range []string{"--help", "-h"} {
+			r := hookseal(t, nil, nil, c, h)
+			wantCode(t, r, 0)
+			if !strings.Contains(r.stdout, "Usage:\n  hookseal "+c) || !strings.Contains(r.stdout, "Examples:\n") || !strings.Contains(r.stdout, "hookseal "+c+" --") ||
+				!strings.Contains(r.stdout, "Flags:") {
+				t.Errorf("%s %s: help lacks usage, flags or examples:\n%s", c, h, r.stdout)
+			}
+		}
+	}
+	r := hookseal(t, nil, nil, "help", "verify")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "--also-try") {
+		t.Errorf("help verify:\n%s", r.stdout)
+	}
+}
+
+// Usage errors exit 2 and name the flag or input to fix.
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	jwks := filepath.Join(dir, "jwks.json")
+	if err := os.WriteFile(jwks, []byte(`{"keys":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		env   []string
+		args  []string
+		names string // the message must contain this
+	}{
+		{"no command", nil, nil, "Usage:"},
+		{"unknown command", nil, []string{"serve"}, `unknown command "serve"`},
+		{"unknown flag", nil, []string{"sign", "--bogus"}, "-bogus"},
+		{"stray argument", nil, []string{"demo", "now"}, `unexpected argument "now"`},
+		{"sign: no provider", nil, []string{"sign", "--secret", "s"}, "--provider is required"},
+		{"sign: unknown provider", nil, []string{"sign", "--provider", "pagerduty", "--secret", "s"}, `--provider "pagerduty"`},
+		{"sign: no secret", nil, []string{"sign", "--provider", "checkly"}, "--secret is required"},
+		{"sign: two secrets, one signature", nil, []string{"sign", "--provider", "checkly", "--secret", "a,b"}, "--secret"},
+		{"sign: empty item", nil, []string{"sign", "--provider", "stripe", "--secret", "a,,b"}, "--secret holds an empty secret (item 2 of 3)"},
+		{"sign: bad timestamp", nil, []string{"sign", "--provider", "checkly", "--secret", "s", "--timestamp", "yesterday"}, "--timestamp"},
+		{"sign: datadog without colon", nil, []string{"sign", "--provider", "datadog", "--secret", "nocolon"}, "user:password"},
+		{"sign: bad whsec", nil, []string{"sign", "--provider", "standardwebhooks", "--secret", "whsec_%%%"}, "--secret"},
+		{"send: no url", nil, []string{"send", "--provider", "checkly", "--secret", "s"}, "--url is required"},
+		{"send: bad url", nil, []string{"send", "--provider", "checkly", "--secret", "s", "--url", "ftp://x/y"}, "--url"},
+		{"send: unknown event", nil, []string{"send", "--provider", "checkly", "--secret", "s", "--url", "http://127.0.0.1:9/checkly", "--event", "ALERT_NOPE"}, `--event "ALERT_NOPE"`},
+		{"send: event and body", nil, []string{"send", "--provider", "checkly", "--secret", "s", "--url", "http://127.0.0.1:9/c", "--event", "ALERT_SSL", "--body", jwks}, "--event"},
+		{"send: missing body file", nil, []string{"send", "--provider", "checkly", "--secret", "s", "--url", "http://127.0.0.1:9/c", "--body", filepath.Join(dir, "nope.json")}, "--body"},
+		{"send: event for github", nil, []string{"send", "--provider", "github", "--secret", "s", "--url", "http://127.0.0.1:9/c", "--event", "push"}, "--event"},
+		{"verify: no -H", nil, []string{"verify", "--provider", "checkly", "--secret", "s"}, "-H is required"},
+		{"verify: bad -H", nil, []string{"verify", "--provider", "checkly", "--secret", "s", "-H", "no colon"}, "-H"},
+		{"verify: no secret", nil, []string{"verify", "--provider", "checkly", "-H", "a: b"}, "--secret is required"},
+		{"verify: bad --now", nil, []string{"verify", "--provider", "checkly", "--secret", "s", "-H", "a: b", "--now", "noon"}, "--now"},
+		{"verify: bad tolerance", nil, []string{"verify", "--provider", "checkly", "--secret", "s", "-H", "a: b", "--tolerance", "0s"}, "--tolerance"},
+		{"listen: --redis", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis", "redis://127.0.0.1:6379"}, "store/redis"},
+		{"listen: nothing configured", nil, []string{"listen"}, "no route is configured"},
+		{"listen: empty secret item", []string{"CHECKLY_WEBHOOK_SECRET=a,,b"}, []string{"listen"}, "CHECKLY_WEBHOOK_SECRET holds an empty secret"},
+		{"listen: datadog user only", []string{"DATADOG_WEBHOOK_USER=dd"}, []string{"listen"}, "DATADOG_WEBHOOK_PASSWORD"},
+		{"listen: datadog password only", []string{"DATADOG_WEBHOOK_PASSWORD=pw"}, []string{"listen"}, "DATADOG_WEBHOOK_USER"},
+		{"listen: jwks without issuer", nil, []string{"listen", "--jwks", jwks, "--audience", "a"}, "--issuer"},
+		{"listen: jwks without audience", nil, []string{"listen", "--jwks", jwks, "--issuer", "i"}, "--audience"},
+		{"listen: issuer without jwks", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--issuer", "i"}, "--jwks"},
+		{"listen: empty jwks", nil, []string{"listen", "--jwks", jwks, "--issuer", "i", "--audience", "a"}, "JWT"},
+		{"listen: HS256 with a key set", nil, []string{"listen", "--jwks", jwks, "--issuer", "i", "--audience", "a", "--jwt-alg", "HS256"}, "HS256"},
+		{"listen: max-body", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--max-body", "0"}, "--max-body"},
+		{"listen: tolerance", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--tolerance", "-1m"}, "--tolerance"},
+		{"listen: bad duration", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--tolerance", "5"}, "-tolerance"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := hookseal(t, nil, c.env, c.args...)
+			wantCode(t, r, 2)
+			if !strings.Contains(r.stderr, c.names) {
+				t.Errorf("stderr does not say %q:\n%s", c.names, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("a usage error printed to stdout:\n%s", r.stdout)
+			}
+		})
+	}
+}
