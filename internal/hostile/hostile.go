@@ -33,6 +33,10 @@ type Target struct {
 	Now time.Time
 	// MaxBody is the route's body limit in bytes.
 	MaxBody int
+	// MaxHeaderBytes is the server's http.Server.MaxHeaderBytes, 0 for
+	// net/http's default (1 MiB). Requests whose headers exceed it are
+	// refused by net/http with 431 before hookseal sees them.
+	MaxHeaderBytes int
 }
 
 // Case is one request and the answer it must get.
@@ -143,8 +147,17 @@ func Cases(t Target) []Case {
 		bad    = "bad_payload"
 	)
 	var cs []Case
+	maxHeader := t.MaxHeaderBytes
+	if maxHeader <= 0 {
+		maxHeader = http.DefaultMaxHeaderBytes
+	}
 	add := func(name string, r request, status int, outcome string) {
-		cs = append(cs, Case{Name: name, Raw: r.bytes(), Status: status, Outcome: outcome})
+		raw := r.bytes()
+		// net/http allows MaxHeaderBytes plus 4096 bytes of slack.
+		if end := bytes.Index(raw, []byte("\r\n\r\n")); end > maxHeader+4096 {
+			status, outcome = http.StatusRequestHeaderFieldsTooLarge, ""
+		}
+		cs = append(cs, Case{Name: name, Raw: raw, Status: status, Outcome: outcome})
 	}
 	signedBody := func(b []byte) request { return signed(t, b, t.Now, nil) }
 
