@@ -35,7 +35,7 @@ fuzz:
 		(cd $$m && for pkg in $$(go list ./...); do \
 			for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 				echo "== fuzz $$pkg $$f ($(FUZZTIME))"; \
-				go test -run='^$$' -fuzzminimizetime=2s -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+				go test -run='^$$' -timeout=5m -fuzzminimizetime=2s -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 			done; \
 		done); \
 	done
