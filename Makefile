@@ -8,7 +8,7 @@ FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: test vet staticcheck fmt-check fuzz lint tools bench
+.PHONY: test vet staticcheck fmt-check fuzz lint tools bench load
 
 ## test: run every module's tests with the race detector.
 test:
@@ -49,6 +49,16 @@ bench:
 		(cd $$m && go test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./...) | tee -a bench.txt; \
 	done; \
 	go run ./internal/benchratio < bench.txt
+
+## load: hookseal listen against a hand-written floor server over loopback,
+## the same bounded run of signed Checkly deliveries each (LOADFLAGS to tune,
+## e.g. LOADFLAGS="-n 20000 -c 32").
+LOADFLAGS ?=
+load:
+	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+		go build -o "$$d/hookseal" ./cmd/hookseal; \
+		go build -o "$$d/loadtest" ./internal/loadtest; \
+		"$$d/loadtest" -hookseal "$$d/hookseal" $(LOADFLAGS)
 
 lint: fmt-check vet staticcheck
 

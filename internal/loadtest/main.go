@@ -1,0 +1,474 @@
+// Command loadtest drives `hookseal listen` and a floor server with the same
+// bounded run of signed Checkly deliveries over loopback and compares them.
+//
+// The floor is what a careful receiver writes by hand: a bare net/http
+// handler that reads the body, checks the HMAC and decodes with
+// encoding/json. It runs as its own process (this binary, re-executed with
+// -serve-floor), as hookseal listen does, so neither shares a process with
+// the load generator. Each server gets the same deliveries: N distinct
+// alerts, of which a fraction is tampered after signing, sent by C
+// concurrent connections, with a time limit.
+//
+// It prints requests/s, p50/p99 latency and the throughput ratio
+// hookseal/floor, and fails (exit 1) on any correctness failure: a
+// transport error, a valid delivery not answered 200 processed, a tampered
+// one not answered 401, or listen's stdout not holding exactly one line per
+// valid delivery.
+//
+//	go build -o /tmp/hookseal ./cmd/hookseal && go run ./internal/loadtest -hookseal /tmp/hookseal
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hookseal/hookseal/verify"
+)
+
+// secret is the load test's own Checkly secret, generated per run so the
+// command never needs one from the user.
+var secret = "loadtest-" + fmt.Sprint(time.Now().UnixNano())
+
+func main() {
+	var (
+		bin       = flag.String("hookseal", "", "path to a built hookseal binary (required)")
+		n         = flag.Int("n", 50000, "deliveries per server")
+		conc      = flag.Int("c", 64, "concurrent connections")
+		limit     = flag.Duration("limit", 60*time.Second, "time limit per server")
+		tampered  = flag.Float64("tampered", 0.05, "fraction of deliveries tampered after signing")
+		warm      = flag.Int("warmup", 2000, "deliveries sent to each server before measuring")
+		goal      = flag.Float64("goal", 0.8, "throughput ratio hookseal/floor to report as met")
+		floorAddr = flag.String("serve-floor", "", "internal: serve the floor on this address")
+	)
+	flag.Parse()
+	if *floorAddr != "" {
+		serveFloor(*floorAddr, os.Getenv("LOADTEST_SECRET"))
+		return
+	}
+	if *bin == "" || *n <= 0 || *conc <= 0 || *tampered < 0 || *tampered >= 1 {
+		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n and -c must be positive; -tampered in [0,1)")
+		os.Exit(2)
+	}
+	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal float64) error {
+	// Distinct bodies for the warm-up and the measured run, signed now:
+	// the run is far shorter than the 5-minute freshness window.
+	fmt.Printf("signing %d deliveries (%d warm-up) ...\n", n+warm, warm)
+	warmup := deliveries(0, warm, 0)
+	measured := deliveries(warm, n, tamperedFrac)
+
+	floor, err := startFloor()
+	if err != nil {
+		return err
+	}
+	fr, ferr := drive("floor", floor.url, warmup, measured, conc, limit)
+	floor.stop()
+	if ferr != nil {
+		return ferr
+	}
+
+	hs, err := startListen(bin)
+	if err != nil {
+		return err
+	}
+	hr, herr := drive("hookseal", hs.url, warmup, measured, conc, limit)
+	lines, err := hs.stopListen()
+	if herr != nil {
+		return herr
+	}
+	if err != nil {
+		return err
+	}
+
+	fmt.Println()
+	fmt.Printf("%-9s %9s %10s %10s %10s %8s %8s\n", "server", "requests", "req/s", "p50", "p99", "200", "401")
+	for _, r := range []*report{fr, hr} {
+		fmt.Printf("%-9s %9d %10.0f %10s %10s %8d %8d\n", r.name, r.sent, r.rps(), r.pct(50), r.pct(99), r.ok, r.unauth)
+	}
+	ratio := hr.rps() / fr.rps()
+	verdict := "met"
+	if ratio < goal {
+		verdict = "NOT met"
+	}
+	fmt.Printf("\nthroughput ratio hookseal/floor: %.2f (goal >= %.2f: %s)\n", ratio, goal, verdict)
+
+	// Correctness: the answers, then listen's own record of what it
+	// processed — exactly once per valid delivery, warm-up included.
+	var problems []string
+	for _, r := range []*report{fr, hr} {
+		problems = append(problems, r.problems...)
+	}
+	valid := len(warmup) + countValid(measured)
+	if hr.sent == len(measured) {
+		if len(lines) != valid {
+			problems = append(problems, fmt.Sprintf("hookseal listen printed %d processed events, want %d (one per valid delivery)", len(lines), valid))
+		}
+		if dup := duplicates(lines); dup > 0 {
+			problems = append(problems, fmt.Sprintf("hookseal listen processed %d deliveries more than once", dup))
+		}
+	} else {
+		problems = append(problems, fmt.Sprintf("hookseal: only %d of %d deliveries sent within %s", hr.sent, len(measured), limit))
+	}
+	if fr.sent != len(measured) {
+		problems = append(problems, fmt.Sprintf("floor: only %d of %d deliveries sent within %s", fr.sent, len(measured), limit))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n  "))
+	}
+	fmt.Printf("correct: 0 transport errors, every valid delivery processed once (%d stdout lines), every tampered one answered 401\n", len(lines))
+	return nil
+}
+
+type delivery struct {
+	body     []byte
+	header   http.Header
+	tampered bool
+}
+
+func deliveries(from, n int, tamperedFrac float64) []delivery {
+	s := verify.ChecklyScheme()
+	out := make([]delivery, n)
+	every := 0
+	if tamperedFrac > 0 {
+		every = int(1 / tamperedFrac)
+	}
+	now := time.Now()
+	for i := range out {
+		body := alert(from + i)
+		h, err := s.Sign(body, verify.SignOptions{Timestamp: now}, secret)
+		if err != nil {
+			panic(err) // a fixed scheme and secret: cannot fail
+		}
+		h.Set("Content-Type", "application/json")
+		d := delivery{body: body, header: h}
+		if every > 0 && i%every == every-1 {
+			d.body = append([]byte(nil), body...)
+			d.body[len(d.body)/2] ^= 1 // one bit, after signing
+			d.tampered = true
+		}
+		out[i] = d
+	}
+	return out
+}
+
+func countValid(ds []delivery) int {
+	n := 0
+	for _, d := range ds {
+		if !d.tampered {
+			n++
+		}
+	}
+	return n
+}
+
+// alert is a ~1.5 KiB Checkly alert unique by i.
+func alert(i int) []byte {
+	return fmt.Appendf(nil, `{"alert_title":"Checkout API failed","alert_type":"ALERT_FAILURE","check_id":"0d7c7c4e-4e8c-4f5a-9d4e-%012x","check_name":"Checkout API","check_type":"API","check_result_id":"7a3d1f0e-5b2c-4c8e-9f1a-%012x","check_error_message":"Expected status code 200 but received 503 Service Unavailable from https://api.example.com/v1/checkout/health after 3 attempts","check_description":"Calls the checkout API's health endpoint every minute from three regions.","group_name":"Production APIs","response_time":1649,"result_link":"https://app.checklyhq.com/checks/0d7c7c4e/check-sessions/7a3d1f0e","run_location":"Frankfurt","region":"eu-central-1","started_at":"2026-11-23T10:30:00.000Z","tags":["api","prod","checkout"],"is_reminder":false,"reminder_sequence":0,"api_check_response_status_code":503,"api_check_response_status_text":"Service Unavailable","ssl_check_domain":"api.example.com","ssl_days_remaining":43,"ai_analysis_root_cause":"The load balancer in eu-central-1 reported no healthy upstream for the checkout service.","ai_analysis_user_impact":"Customers in Europe cannot complete purchases."}`, i, i)
+}
+
+// report is one server's run.
+type report struct {
+	name       string
+	sent       int
+	ok, unauth int
+	elapsed    time.Duration
+	latencies  []time.Duration
+	problems   []string
+}
+
+func (r *report) rps() float64 { return float64(r.sent) / r.elapsed.Seconds() }
+
+func (r *report) pct(p int) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[(len(r.latencies)-1)*p/100].Round(time.Microsecond)
+}
+
+// drive sends the warm-up, then the measured deliveries over conc
+// connections, checking every answer.
+func drive(name, url string, warmup, measured []delivery, conc int, limit time.Duration) (*report, error) {
+	tr := &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, IdleConnTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 15 * time.Second}
+	fmt.Printf("%s: warm-up %d, then %d deliveries over %d connections ...\n", name, len(warmup), len(measured), conc)
+	if r := send(name, client, url, warmup, conc, limit); len(r.problems) > 0 {
+		return nil, fmt.Errorf("%s warm-up: %s", name, strings.Join(r.problems, "; "))
+	}
+	return send(name, client, url, measured, conc, limit), nil
+}
+
+func send(name string, client *http.Client, url string, ds []delivery, conc int, limit time.Duration) *report {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	var next atomic.Int64
+	var mu sync.Mutex
+	r := &report{name: name}
+	lat := make([][]time.Duration, conc)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range conc {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(ds) {
+					return
+				}
+				d := ds[i]
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(d.body)))
+				if err != nil {
+					panic(err)
+				}
+				req.Header = d.header.Clone()
+				t := time.Now()
+				resp, err := client.Do(req)
+				var status int
+				var outcome string
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					status, outcome = resp.StatusCode, resp.Header.Get("Hookseal-Outcome")
+				}
+				lat[w] = append(lat[w], time.Since(t))
+				mu.Lock()
+				r.sent++
+				switch {
+				case err != nil && ctx.Err() != nil:
+					r.sent-- // cut off by the time limit, not a transport error
+				case err != nil:
+					r.problems = append(r.problems, fmt.Sprintf("%s: transport error: %v", name, err))
+				case d.tampered && status != http.StatusUnauthorized:
+					r.problems = append(r.problems, fmt.Sprintf("%s: tampered delivery %d answered %d, want 401", name, i, status))
+				case !d.tampered && (status != http.StatusOK || (outcome != "" && outcome != "processed")):
+					r.problems = append(r.problems, fmt.Sprintf("%s: delivery %d answered %d %q, want 200 processed", name, i, status, outcome))
+				}
+				switch status {
+				case http.StatusOK:
+					r.ok++
+				case http.StatusUnauthorized:
+					r.unauth++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	for _, l := range lat {
+		r.latencies = append(r.latencies, l...)
+	}
+	slices.Sort(r.latencies)
+	if len(r.problems) > 10 {
+		r.problems = append(r.problems[:10], fmt.Sprintf("... and %d more", len(r.problems)-10))
+	}
+	return r
+}
+
+// server is a child process serving on url.
+type server struct {
+	url    string
+	cmd    *exec.Cmd
+	stdout chan []string
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitReady(addr string, cmd *exec.Cmd) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	return fmt.Errorf("%s did not start listening on %s", cmd.Path, addr)
+}
+
+func startFloor() (*server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "-serve-floor", addr)
+	cmd.Env = append(os.Environ(), "LOADTEST_SECRET="+secret)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := waitReady(addr, cmd); err != nil {
+		return nil, err
+	}
+	return &server{url: "http://" + addr + "/checkly", cmd: cmd}, nil
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = s.cmd.Wait()
+}
+
+func startListen(bin string) (*server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "listen", "--addr", addr)
+	cmd.Env = append(os.Environ(), "CHECKLY_WEBHOOK_SECRET="+secret)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{url: "http://" + addr + "/checkly", cmd: cmd, stdout: make(chan []string, 1)}
+	go func() {
+		var lines []string
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		s.stdout <- lines
+	}()
+	go func() { _, _ = io.Copy(io.Discard, errPipe) }() // 401s are logged there
+	if err := waitReady(addr, cmd); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// stop shuts listen down with SIGTERM and returns what it printed.
+func (s *server) stopListen() ([]string, error) {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	lines := <-s.stdout
+	if err := s.cmd.Wait(); err != nil {
+		return lines, fmt.Errorf("hookseal listen exited with %v after SIGTERM", err)
+	}
+	return lines, nil
+}
+
+// duplicates counts processed-event lines whose delivery key repeats.
+func duplicates(lines []string) int {
+	seen := make(map[string]bool, len(lines))
+	dup := 0
+	for _, l := range lines {
+		var e struct {
+			Delivery string `json:"delivery"`
+		}
+		if json.Unmarshal([]byte(l), &e) != nil || e.Delivery == "" {
+			dup++ // not a processed-event line: count it as wrong
+			continue
+		}
+		if seen[e.Delivery] {
+			dup++
+		}
+		seen[e.Delivery] = true
+	}
+	return dup
+}
+
+// serveFloor is the floor: read, check the HMAC by hand, decode with
+// encoding/json into plain types, answer.
+func serveFloor(addr, key string) {
+	type plainAlert struct {
+		AlertTitle         string   `json:"alert_title"`
+		AlertType          string   `json:"alert_type"`
+		CheckID            string   `json:"check_id"`
+		CheckName          string   `json:"check_name"`
+		CheckType          string   `json:"check_type"`
+		CheckResultID      string   `json:"check_result_id"`
+		CheckErrorMessage  string   `json:"check_error_message"`
+		CheckDescription   string   `json:"check_description"`
+		GroupName          string   `json:"group_name"`
+		ResponseTime       int      `json:"response_time"`
+		ResultLink         string   `json:"result_link"`
+		RunLocation        string   `json:"run_location"`
+		Region             string   `json:"region"`
+		StartedAt          string   `json:"started_at"`
+		Tags               []string `json:"tags"`
+		IsReminder         bool     `json:"is_reminder"`
+		ReminderSequence   int      `json:"reminder_sequence"`
+		ResponseStatusCode int      `json:"api_check_response_status_code"`
+		ResponseStatusText string   `json:"api_check_response_status_text"`
+		SSLCheckDomain     string   `json:"ssl_check_domain"`
+		SSLDaysRemaining   int      `json:"ssl_days_remaining"`
+		AIRootCause        string   `json:"ai_analysis_root_cause"`
+		AIUserImpact       string   `json:"ai_analysis_user_impact"`
+	}
+	secret := []byte(key)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			return
+		}
+		sig, err := hex.DecodeString(r.Header.Get("X-Checkly-Signature"))
+		m := hmac.New(sha256.New, secret)
+		m.Write(body)
+		if err != nil || !hmac.Equal(m.Sum(nil), sig) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var a plainAlert
+		if err := json.Unmarshal(body, &a); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+	}()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	<-sig
+	_ = srv.Shutdown(context.Background())
+}
