@@ -102,20 +102,10 @@ func run(ctx context.Context, env func(string) string, logTo io.Writer, listenin
 // newHandler builds the receiver's routes from the environment. The
 // returned func closes the shared store, if any.
 func newHandler(ctx context.Context, env func(string) string, log *slog.Logger) (http.Handler, func() error, error) {
-	vs, err := demo.VerifiersFromEnv(env)
+	vs, opts, closeStore, err := demo.Setup(ctx, env, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !vs.Any() {
-		return nil, nil, errors.New("no route configured: set at least one of " +
-			demo.EnvChecklySecret + ", " + demo.EnvStatusStackSecret + ", " +
-			demo.EnvOnCallAuth + ", " + demo.EnvDatadogUser + "/" + demo.EnvDatadogPassword)
-	}
-	st, closeStore, err := demo.StoreFromEnv(ctx, env, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	opts := demo.RouteOptions(log, st)
 
 	// Routes are registered without a method in the pattern so hookseal
 	// answers other methods itself (405 with its outcome header).

@@ -7,10 +7,13 @@
 package demo
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
+	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/verify"
 )
 
@@ -146,4 +149,25 @@ func datadogCredentials(env func(string) string) ([]verify.Credential, error) {
 		creds[i] = verify.Credential{ID: fmt.Sprintf("c%d", i+1), Username: u, Password: p}
 	}
 	return creds, nil
+}
+
+// Setup is what the nethttp, echo and gin receivers build from the
+// environment before mounting routes: the verifiers (at least one route
+// must be configured), the shared store if HOOKSEAL_REDIS_URL names one,
+// and the route options. closeStore releases the store.
+func Setup(ctx context.Context, env func(string) string, log *slog.Logger) (vs Verifiers, opts []middleware.Option, closeStore func() error, err error) {
+	vs, err = VerifiersFromEnv(env)
+	if err != nil {
+		return Verifiers{}, nil, nil, err
+	}
+	if !vs.Any() {
+		return Verifiers{}, nil, nil, errors.New("no route configured: set at least one of " +
+			EnvChecklySecret + ", " + EnvStatusStackSecret + ", " +
+			EnvOnCallAuth + ", " + EnvDatadogUser + "/" + EnvDatadogPassword)
+	}
+	st, closeStore, err := StoreFromEnv(ctx, env, log)
+	if err != nil {
+		return Verifiers{}, nil, nil, err
+	}
+	return vs, RouteOptions(log, st), closeStore, nil
 }
