@@ -20,6 +20,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -239,7 +240,7 @@ func send(name string, client *http.Client, url string, ds []delivery, conc int,
 					return
 				}
 				d := ds[i]
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(d.body)))
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(d.body))
 				if err != nil {
 					panic(err)
 				}
