@@ -14,6 +14,7 @@ import (
 	"github.com/hookseal/hookseal/examples/internal/demo"
 	"github.com/hookseal/hookseal/examples/internal/demotest"
 	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/store/redis/redistest"
 )
 
 const (
@@ -346,10 +347,10 @@ func TestServer(t *testing.T) {
 // delivery submitted by one replica is a duplicate at the other.
 func TestRedis(t *testing.T) {
 	t.Parallel()
-	url, _ := demotest.StartRedis(t)
+	redis := redistest.Start(t)
 	dd := newFakeDatadog(t)
 	env := testEnv(dd)
-	env[demo.EnvRedisURL] = url
+	env[demo.EnvRedisURL] = redis.URL()
 	a, _ := start(t, env)
 	b, _ := start(t, env)
 

@@ -76,7 +76,7 @@ func forEachStore(b *testing.B, bench func(b *testing.B, s store.Store, keys fun
 	})
 	b.Run("redis", func(b *testing.B) {
 		srv := needRedis(b)
-		s, err := redisstore.New(newClient(b, srv.addr), redisstore.WithPrefix(uniquePrefix(b)))
+		s, err := redisstore.New(newClient(b, srv.Addr), redisstore.WithPrefix(uniquePrefix(b)))
 		if err != nil {
 			b.Fatal(err)
 		}

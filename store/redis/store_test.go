@@ -13,13 +13,14 @@ import (
 
 	"github.com/hookseal/hookseal/store"
 	redisstore "github.com/hookseal/hookseal/store/redis"
+	"github.com/hookseal/hookseal/store/redis/redistest"
 	"github.com/hookseal/hookseal/store/storetest"
 )
 
 // The shared contract suite, each subtest under a prefix of its own.
 func TestContract(t *testing.T) {
 	srv := needRedis(t)
-	client := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.addr}})
+	client := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}})
 	t.Cleanup(func() { client.Close() })
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return newStore(t, client, redisstore.WithPrefix(uniquePrefix(t)))
@@ -176,7 +177,7 @@ func TestUnreachableRedis(t *testing.T) {
 
 func TestWrongTokenIsClaimLost(t *testing.T) {
 	srv := needRedis(t)
-	s := newStore(t, newClient(t, srv.addr), redisstore.WithPrefix(uniquePrefix(t)))
+	s := newStore(t, newClient(t, srv.Addr), redisstore.WithPrefix(uniquePrefix(t)))
 	ctx := t.Context()
 	c, err := s.Claim(ctx, "k", time.Minute)
 	if err != nil || c.State != store.Claimed {
@@ -227,7 +228,7 @@ func TestWrongTokenIsClaimLost(t *testing.T) {
 // The keys, values and TTLs are the ones the package documentation shows.
 func TestKeyLayout(t *testing.T) {
 	srv := needRedis(t)
-	client := newClient(t, srv.addr)
+	client := newClient(t, srv.Addr)
 	prefix := uniquePrefix(t)
 	s := newStore(t, client, redisstore.WithPrefix(prefix))
 	ctx := t.Context()
@@ -298,7 +299,7 @@ func expectKey(t *testing.T, client *redis.Client, key, want string, ttl time.Du
 
 func TestDefaultPrefixAndIsolation(t *testing.T) {
 	srv := needRedis(t)
-	client := newClient(t, srv.addr)
+	client := newClient(t, srv.Addr)
 	ctx := t.Context()
 	key := "isolation-" + uniquePrefix(t)
 	def := newStore(t, client)
@@ -316,7 +317,7 @@ func TestDefaultPrefixAndIsolation(t *testing.T) {
 		t.Errorf("default prefix: key hookseal:dedupe:%s not found", key)
 	}
 	// Two stores with one prefix share their state: they are replicas.
-	a2 := newStore(t, newClient(t, srv.addr), redisstore.WithPrefix("app-a:"))
+	a2 := newStore(t, newClient(t, srv.Addr), redisstore.WithPrefix("app-a:"))
 	if c, _ := a2.Claim(ctx, key, time.Minute); c.State != store.InFlight {
 		t.Errorf("second store on the same prefix: Claim = %v, want in_flight", c.State)
 	}
@@ -326,7 +327,7 @@ func TestDefaultPrefixAndIsolation(t *testing.T) {
 // not a silent misreading.
 func TestForeignValues(t *testing.T) {
 	srv := needRedis(t)
-	client := newClient(t, srv.addr)
+	client := newClient(t, srv.Addr)
 	prefix := uniquePrefix(t)
 	s := newStore(t, client, redisstore.WithPrefix(prefix))
 	ctx := t.Context()
@@ -352,8 +353,8 @@ func TestForeignValues(t *testing.T) {
 // The scripts are sent with EVALSHA; when Redis has forgotten them (a
 // restart, SCRIPT FLUSH) they are sent again.
 func TestScriptCacheFlushed(t *testing.T) {
-	srv := privateRedis(t) // SCRIPT FLUSH affects the whole server
-	client := newClient(t, srv.addr)
+	srv := redistest.Start(t) // SCRIPT FLUSH affects the whole server
+	client := newClient(t, srv.Addr)
 	s := newStore(t, client)
 	ctx := t.Context()
 	for i := range 3 {
@@ -384,7 +385,7 @@ func TestScriptCacheFlushed(t *testing.T) {
 // Durations under a millisecond round up (PX 0 is an error in Redis).
 func TestSubMillisecondDurations(t *testing.T) {
 	srv := needRedis(t)
-	s := newStore(t, newClient(t, srv.addr), redisstore.WithPrefix(uniquePrefix(t)))
+	s := newStore(t, newClient(t, srv.Addr), redisstore.WithPrefix(uniquePrefix(t)))
 	ctx := t.Context()
 	c, err := s.Claim(ctx, "k", time.Nanosecond)
 	if err != nil || c.State != store.Claimed {
@@ -417,7 +418,7 @@ func TestSubMillisecondDurations(t *testing.T) {
 // against ordinary times.
 func TestAdvanceTimeRange(t *testing.T) {
 	srv := needRedis(t)
-	s := newStore(t, newClient(t, srv.addr), redisstore.WithPrefix(uniquePrefix(t)))
+	s := newStore(t, newClient(t, srv.Addr), redisstore.WithPrefix(uniquePrefix(t)))
 	ctx := t.Context()
 	step := func(r string, at time.Time, want bool) {
 		t.Helper()
@@ -452,7 +453,7 @@ func TestAdvanceTimeRange(t *testing.T) {
 // twice for one call. Claim and Commit recognise their own earlier run.
 func TestRetriedCallsAreIdempotent(t *testing.T) {
 	srv := needRedis(t)
-	client := newClient(t, srv.addr)
+	client := newClient(t, srv.Addr)
 	ctx := t.Context()
 	key := uniquePrefix(t) + "dedupe:k"
 	run := func(script *redis.Script, want int64, args ...any) {
