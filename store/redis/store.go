@@ -131,9 +131,11 @@ return 1
 // concurrent use. The package documentation describes its keys, scripts,
 // timeouts and failure behaviour.
 //
-// A Store does not own its client: close the client when done with it.
+// A Store made by [New] does not own its client: close the client when
+// done with it. One made by [Dial] does: [Store.Close] closes it.
 type Store struct {
 	client  redis.UniversalClient
+	owned   bool   // made by Dial: Close closes client
 	dedupe  string // prefix + dedupeSpace
 	order   string // prefix + orderSpace
 	timeout time.Duration
@@ -194,6 +196,55 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		order:   c.prefix + orderSpace,
 		timeout: c.timeout,
 	}, nil
+}
+
+// ErrInvalidURL is the error [Dial] returns for a URL it cannot use. It
+// says what a valid one looks like and never quotes the URL given, which may
+// carry a password.
+var ErrInvalidURL = errors.New("redisstore: not a Redis URL; want redis://[[user]:password@]host[:port][/db], rediss://... for TLS, or unix:///path/to/redis.sock")
+
+// Dial connects to the Redis server rawURL names and returns a Store on it,
+// for programs configured with a URL (a flag or an environment variable)
+// rather than a client of their own. The URL is what [redis.ParseURL]
+// takes: redis://[[user]:password@]host[:port][/db] ("redis" and port 6379
+// by default), rediss://... for TLS, or unix://[[user]:password@]/path.
+// For Sentinel or Cluster, build the client yourself and call [New].
+//
+// Unlike New, Dial checks that Redis answers a PING within ctx, so a wrong
+// address or password stops a receiver at start-up instead of turning
+// every delivery into a 503. The client gives up a socket read when the
+// Store's per-call budget runs out (ContextTimeoutEnabled). Close the
+// Store when done: that closes its client.
+//
+// Errors never quote the URL, which may carry a password.
+func Dial(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// go-redis's message may quote the URL, password and all.
+		return nil, ErrInvalidURL
+	}
+	opt.ContextTimeoutEnabled = true
+	client := redis.NewClient(opt)
+	s, err := New(client, opts...)
+	if err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	s.owned = true
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("redisstore: Redis at %s (database %d) does not answer PING: %w; check the address, the password and that redis-server is running", opt.Addr, opt.DB, err)
+	}
+	return s, nil
+}
+
+// Close closes the client of a Store made by [Dial]. For a Store made by
+// [New] it does nothing and returns nil: that client belongs to its caller.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	return s.client.Close()
 }
 
 // isNil reports whether c is nil, or a nil pointer to one of go-redis's

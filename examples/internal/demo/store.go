@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/hookseal/hookseal/store"
 	redisstore "github.com/hookseal/hookseal/store/redis"
 )
@@ -20,7 +18,7 @@ const redisPingTimeout = 5 * time.Second
 // then keeps its own in-memory store, right for a single replica) and a
 // no-op close.
 //
-// The URL is what redis.ParseURL takes: redis://[user:password@]host:port/db,
+// The URL is what redisstore.Dial takes: redis://[user:password@]host:port/db,
 // rediss://... for TLS. Several replicas of a receiver given the same URL
 // share their dedupe and ordering state, so a sender's retry that lands on
 // another replica is still a duplicate. Redis is pinged once at start-up, so
@@ -32,27 +30,12 @@ func StoreFromEnv(ctx context.Context, env func(string) string, log *slog.Logger
 	if raw == "" {
 		return nil, func() error { return nil }, nil
 	}
-	opt, err := redis.ParseURL(raw)
-	if err != nil {
-		// The parser's message may quote the URL, password included.
-		return nil, nil, fmt.Errorf("%s: not a Redis URL (want redis://[user:password@]host:port/db or rediss://...)", EnvRedisURL)
-	}
-	// Let go-redis give up a socket read when the store's per-call budget
-	// runs out, rather than hold the connection until its ReadTimeout.
-	opt.ContextTimeoutEnabled = true
-	client := redis.NewClient(opt)
-
-	pctx, cancel := context.WithTimeout(ctx, redisPingTimeout)
+	ctx, cancel := context.WithTimeout(ctx, redisPingTimeout)
 	defer cancel()
-	if err := client.Ping(pctx).Err(); err != nil {
-		_ = client.Close()
-		return nil, nil, fmt.Errorf("%s: Redis at %s does not answer: %w", EnvRedisURL, opt.Addr, err)
-	}
-	st, err := redisstore.New(client)
+	st, err := redisstore.Dial(ctx, raw)
 	if err != nil {
-		_ = client.Close()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", EnvRedisURL, err)
 	}
-	log.Info("dedupe and ordering state in Redis", "addr", opt.Addr, "db", opt.DB, "prefix", redisstore.DefaultPrefix)
-	return st, client.Close, nil
+	log.Info("dedupe and ordering state in Redis", "prefix", redisstore.DefaultPrefix)
+	return st, st.Close, nil
 }
