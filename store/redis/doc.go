@@ -9,6 +9,11 @@
 //	...
 //	h, err := middleware.Handle(verifier, handle, middleware.WithStore(st), middleware.WithOrdering(0))
 //
+// [Dial] makes the client from a URL (redis://:password@redis:6379/0) and
+// checks that Redis answers, for programs configured by a flag or an
+// environment variable. Package redistest starts a throw-away redis-server
+// for tests.
+//
 // It is a module of its own (github.com/hookseal/hookseal/store/redis), so
 // only receivers that use it get go-redis in their module graph.
 //

@@ -62,6 +62,21 @@ func ExampleNew_cluster() {
 	_ = st // pass to middleware.WithStore
 }
 
+// A program configured by a URL in its environment, as hookseal listen
+// and the examples are: Dial checks that Redis answers before the receiver
+// starts, so a wrong address or password stops it at once.
+func ExampleDial() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// e.g. redis://:password@redis.internal:6379/0, or rediss://... for TLS
+	st, err := redisstore.Dial(ctx, os.Getenv("HOOKSEAL_REDIS_URL"))
+	if err != nil {
+		log.Fatal(err) // never quotes the URL, which may carry a password
+	}
+	defer st.Close() // closes the client Dial made
+	// ... pass st to middleware.WithStore on every route.
+}
+
 // The Store used directly, as the middleware uses it: claim before the
 // work, commit after it succeeds, release when it fails.
 func ExampleStore_Claim() {
