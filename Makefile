@@ -1,6 +1,10 @@
 # hookseal: every target loops over every Go module in the repository, so a
 # new module is tested, vetted and linted without editing this file.
 SHELL := /bin/bash
+# Each module is built as a user builds it, from its own go.mod (with its
+# replace lines), not with the go.work that lets "go run ./cmd/hookseal"
+# work from the repository root.
+export GOWORK := off
 MODULES := $(shell find . -name go.mod -not -path '*/testdata/*' -not -path './.*' -exec dirname {} \; | sort)
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $$(go env GOPATH)/bin/staticcheck)
 STATICCHECK_VERSION := v0.8.2
@@ -56,7 +60,7 @@ bench:
 LOADFLAGS ?=
 load:
 	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
-		go build -o "$$d/hookseal" ./cmd/hookseal; \
+		(cd cmd/hookseal && go build -o "$$d/hookseal" .); \
 		go build -o "$$d/loadtest" ./internal/loadtest; \
 		"$$d/loadtest" -hookseal "$$d/hookseal" $(LOADFLAGS)
 

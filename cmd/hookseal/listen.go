@@ -13,7 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/hookseal/hookseal/middleware"
+	redisstore "github.com/hookseal/hookseal/store/redis"
 	"github.com/hookseal/hookseal/verify"
 )
 
@@ -40,18 +43,29 @@ Every other outcome (duplicate, stale, out_of_order, unauthenticated, ...) is
 printed to stderr as one JSON line with its outcome and reason, as are the
 receiver's own messages; the first says where it listens. No secret is ever
 printed. SIGINT or SIGTERM stops accepting connections, lets requests in
-flight finish (up to --shutdown-timeout), and exits 0.`
+flight finish (up to --shutdown-timeout), and exits 0.
+
+Dedupe and ordering state is kept in memory, for one process. Replicas
+behind a load balancer share it in Redis: give each the same --redis URL
+(or HOOKSEAL_REDIS_URL, preferred when it carries a password), e.g.
+redis://:password@redis.internal:6379/0, rediss://... for TLS. A sender's
+retry that lands on another replica is then a duplicate, and a late event
+that lands on another replica is out of order. Redis must answer at
+start-up; a Redis that fails later makes deliveries answer 503, which
+senders retry.`
 
 const listenExamples = `  CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen
   CHECKLY_WEBHOOK_SECRET=new,old STATUSSTACK_WEBHOOK_SECRET=s3 hookseal listen --order --addr :9000
   ONCALL_AUTHORIZATION='Bearer t0ken' hookseal listen --addr 127.0.0.1:0   # a free port, printed on stderr
   DATADOG_WEBHOOK_USER=dd DATADOG_WEBHOOK_PASSWORD=pw hookseal listen
+  HOOKSEAL_REDIS_URL=redis://redis.internal:6379/0 CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen --order --addr :8080
   hookseal listen --jwks https://login.example.com/.well-known/jwks.json \
       --issuer https://login.example.com/ --audience https://hooks.example.com/datadog`
 
 type listenFlags struct {
 	addr, checkly, statusstack, grafana, grafanaTSHeader, oncall string
 	ddUser, ddPassword, jwks, issuer, audience, jwtAlg, redis    string
+	redisSource                                                  string // where redis came from, for errors
 	maxBody                                                      int64
 	tolerance, shutdownTimeout                                   time.Duration
 	order                                                        bool
@@ -75,7 +89,7 @@ func runListen(e *env, args []string) int {
 	f.Int64Var(&lf.maxBody, "max-body", middleware.DefaultMaxBodyBytes, "largest body accepted, in `bytes`; larger answers 413")
 	f.DurationVar(&lf.tolerance, "tolerance", verify.DefaultMaxAge, "how old a sender's timestamp may be before the delivery is stale")
 	f.BoolVar(&lf.order, "order", false, "drop events older than one already processed for the same resource")
-	f.StringVar(&lf.redis, "redis", "", "Redis `URL` for a store shared by replicas (not in this binary: see store/redis)")
+	f.StringVar(&lf.redis, "redis", "", "Redis `URL` for dedupe and ordering state shared by replicas (env HOOKSEAL_REDIS_URL)")
 	f.DurationVar(&lf.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
 	if ok, code := f.parse(e, args); !ok {
 		return code
@@ -89,11 +103,6 @@ func runListen(e *env, args []string) int {
 
 // config turns flags and environment into a receiver configuration.
 func (lf *listenFlags) config(e *env) (receiverConfig, error) {
-	if lf.redis != "" {
-		return receiverConfig{}, usagef("--redis: the Redis store is not built into this binary. It lives in the separate module " +
-			"github.com/hookseal/hookseal/store/redis, so the core module needs no Redis client; build a receiver " +
-			"with it (see store/redis and the examples module) to share dedupe and ordering state between replicas")
-	}
 	if lf.maxBody <= 0 {
 		return receiverConfig{}, usagef("--max-body must be a positive number of bytes, got %d", lf.maxBody)
 	}
@@ -125,6 +134,11 @@ func (lf *listenFlags) config(e *env) (receiverConfig, error) {
 	if err != nil {
 		return receiverConfig{}, err
 	}
+	lf.redisSource = "--redis"
+	if lf.redis == "" {
+		lf.redisSource = envRedisURL
+	}
+	lf.redis = strings.TrimSpace(pick(lf.redis, envRedisURL, e))
 	cfg.datadogUser = strings.TrimSpace(pick(lf.ddUser, "DATADOG_WEBHOOK_USER", e))
 	switch {
 	case cfg.datadogUser != "" && len(cfg.datadogPasswords) == 0:
@@ -173,10 +187,47 @@ func (lf *listenFlags) jwtConfig() (*verify.JWTConfig, error) {
 	return cfg, nil
 }
 
+// envRedisURL names the Redis URL in the environment; the examples read
+// the same variable.
+const envRedisURL = "HOOKSEAL_REDIS_URL"
+
+// redisDialTimeout bounds the start-up check that Redis answers.
+const redisDialTimeout = 5 * time.Second
+
+// dialRedis opens the Redis store rawURL names; source ("--redis" or
+// HOOKSEAL_REDIS_URL) is what errors name. A URL that cannot be used is a
+// usage error; a Redis that does not answer is not. Neither quotes the URL:
+// it may carry a password.
+func dialRedis(ctx context.Context, source, rawURL string) (*redisstore.Store, error) {
+	ctx, cancel := context.WithTimeout(ctx, redisDialTimeout)
+	defer cancel()
+	st, err := redisstore.Dial(ctx, rawURL)
+	switch {
+	case errors.Is(err, redisstore.ErrInvalidURL):
+		return nil, usagef("%s: %v", source, err)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return st, nil
+}
+
 // serve runs the receiver until SIGINT or SIGTERM.
 func serve(e *env, lf listenFlags, cfg receiverConfig) int {
 	l := &lineLog{out: e.stdout, errw: e.stderr}
 	cfg.log = l
+	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	storeName := "memory"
+	if lf.redis != "" {
+		redis.SetLogger(redisLog{l})
+		st, err := dialRedis(ctx, lf.redisSource, lf.redis)
+		if err != nil {
+			return fail(e, "listen", err)
+		}
+		defer st.Close()
+		cfg.store, storeName = st, "redis"
+	}
 	rcv, err := newReceiver(cfg)
 	if err != nil {
 		if errors.Is(err, verify.ErrInvalidConfig) || errors.Is(err, verify.ErrNoSecret) {
@@ -185,9 +236,6 @@ func serve(e *env, lf listenFlags, cfg receiverConfig) int {
 		return fail(e, "listen", err)
 	}
 	defer rcv.Close()
-
-	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	ln, err := net.Listen("tcp", lf.addr)
 	if err != nil {
@@ -214,7 +262,8 @@ func serve(e *env, lf listenFlags, cfg receiverConfig) int {
 		Routes       []string `json:"routes"`
 		Unconfigured []string `json:"unconfigured"`
 		Order        bool     `json:"order"`
-	}{"listening", ln.Addr().String(), rcv.configured, unconfigured, cfg.order})
+		Store        string   `json:"store"`
+	}{"listening", ln.Addr().String(), rcv.configured, unconfigured, cfg.order, storeName})
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

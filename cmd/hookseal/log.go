@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -104,4 +105,16 @@ func (w errorLogWriter) Write(p []byte) (int, error) {
 		Error string `json:"error"`
 	}{"http server", msg})
 	return len(p), nil
+}
+
+// redisLog takes go-redis's own messages (a connection pool that cannot
+// dial, for one) and writes them as JSON lines, so stderr stays one JSON
+// object per line. go-redis logs addresses and errors, never a password.
+type redisLog struct{ l *lineLog }
+
+func (r redisLog) Printf(_ context.Context, format string, v ...any) {
+	r.l.info(struct {
+		Msg    string `json:"msg"`
+		Detail string `json:"detail"`
+	}{"redis client", fmt.Sprintf(format, v...)})
 }

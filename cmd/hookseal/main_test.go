@@ -62,7 +62,7 @@ func goTool() string {
 // environment without them.
 var webhookEnv = []string{
 	"CHECKLY_WEBHOOK_SECRET", "STATUSSTACK_WEBHOOK_SECRET", "GRAFANA_WEBHOOK_SECRET", "ONCALL_AUTHORIZATION",
-	"DATADOG_WEBHOOK_USER", "DATADOG_WEBHOOK_PASSWORD",
+	"DATADOG_WEBHOOK_USER", "DATADOG_WEBHOOK_PASSWORD", "HOOKSEAL_REDIS_URL",
 }
 
 // environ returns the test process's environment without the webhook

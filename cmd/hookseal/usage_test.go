@@ -70,7 +70,9 @@ func TestUsageErrors(t *testing.T) {
 		{"verify: no secret", nil, []string{"verify", "--provider", "checkly", "-H", "a: b"}, "--secret is required"},
 		{"verify: bad --now", nil, []string{"verify", "--provider", "checkly", "--secret", "s", "-H", "a: b", "--now", "noon"}, "--now"},
 		{"verify: bad tolerance", nil, []string{"verify", "--provider", "checkly", "--secret", "s", "-H", "a: b", "--tolerance", "0s"}, "--tolerance"},
-		{"listen: --redis", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis", "redis://127.0.0.1:6379"}, "store/redis"},
+		// Neither quotes the URL, which carries a password (checked below).
+		{"listen: --redis not a URL", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis", "http://user:hunter2@redis.internal:6379"}, "--redis: redisstore: not a Redis URL"},
+		{"listen: HOOKSEAL_REDIS_URL not a URL", []string{"CHECKLY_WEBHOOK_SECRET=s", "HOOKSEAL_REDIS_URL=redis//:hunter2@redis.internal"}, []string{"listen"}, "HOOKSEAL_REDIS_URL: redisstore: not a Redis URL"},
 		{"listen: nothing configured", nil, []string{"listen"}, "no route is configured"},
 		{"listen: empty secret item", []string{"CHECKLY_WEBHOOK_SECRET=a,,b"}, []string{"listen"}, "CHECKLY_WEBHOOK_SECRET holds an empty secret"},
 		{"listen: datadog user only", []string{"DATADOG_WEBHOOK_USER=dd"}, []string{"listen"}, "DATADOG_WEBHOOK_PASSWORD"},
@@ -94,6 +96,7 @@ func TestUsageErrors(t *testing.T) {
 			if r.stdout != "" {
 				t.Errorf("a usage error printed to stdout:\n%s", r.stdout)
 			}
+			noSecrets(t, []string{r.stdout, r.stderr}, "hunter2")
 		})
 	}
 }
