@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -93,15 +92,9 @@ func TestDialRefusesBadOptions(t *testing.T) {
 }
 
 func TestDialFailsWhenRedisDoesNotAnswer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-
+	addr := unreachable(t).Options().Addr
 	start := time.Now()
-	_, err = redisstore.Dial(dialCtx(t), "redis://:"+password+"@"+addr+"/0")
+	_, err := redisstore.Dial(dialCtx(t), "redis://:"+password+"@"+addr+"/0")
 	if err == nil {
 		t.Fatal("Dial to a closed port succeeded")
 	}
