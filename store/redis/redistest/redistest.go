@@ -73,7 +73,7 @@ import (
 // /usr/bin and /usr/local/bin.
 const EnvServer = "HOOKSEAL_REDIS_SERVER"
 
-// How long a starting server has to answer PING: far more than Redis needs
+// How long a starting server has to become ready: far more than Redis needs
 // (milliseconds), so that only a broken server, not a loaded machine, fails.
 const startTimeout = 10 * time.Second
 
@@ -92,6 +92,7 @@ type Server struct {
 
 	bin, dir string
 	port     int
+	args     []string // further redis-server arguments
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd     // nil when not running
@@ -105,14 +106,16 @@ func (s *Server) URL() string {
 }
 
 // Start starts a redis-server for t alone, and kills it when t and its
-// subtests have finished. Its working directory is a t.TempDir.
+// subtests have finished. Its working directory is a t.TempDir. args are
+// further redis-server arguments, such as "--requirepass", "pw"; they hold
+// for every start, Restart included.
 //
 // When redis-server cannot be found or started, Start skips t, saying why
 // and how to install it, or fails t when the environment has CI=true; see
 // [Unavailable].
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	s, err := NewServer(t.TempDir())
+	s, err := NewServer(t.TempDir(), args...)
 	if err != nil {
 		Unavailable(t, err)
 	}
@@ -123,7 +126,8 @@ func Start(t testing.TB) *Server {
 }
 
 // NewServer starts a redis-server on a free loopback port, running in dir,
-// and returns once it answers PING. It is for servers that outlive a single
+// with the further arguments args (as [Start] takes them), and returns once
+// it is ready. It is for servers that outlive a single
 // test, such as one started in TestMain and shared by a package's tests;
 // in a test, [Start] is simpler.
 //
@@ -135,7 +139,7 @@ func Start(t testing.TB) *Server {
 //
 // The error says why redis-server could not be found or started, quoting
 // its output if it ran.
-func NewServer(dir string) (*Server, error) {
+func NewServer(dir string, args ...string) (*Server, error) {
 	if dir == "" {
 		// Redis would run in the current directory, where a stray SAVE
 		// from a test would leave a dump.rdb.
@@ -155,7 +159,7 @@ func NewServer(dir string) (*Server, error) {
 		}
 		s := &Server{
 			Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-			bin:  bin, dir: dir, port: port,
+			bin:  bin, dir: dir, port: port, args: args,
 		}
 		if last = s.start(); last == nil {
 			return s, nil
@@ -251,14 +255,25 @@ func (s *Server) signal(sig os.Signal) error {
 	return s.cmd.Process.Signal(sig)
 }
 
-// start runs redis-server on s.port and waits until it answers PING.
+// readyLine is what redis-server logs once it listens.
+const readyLine = "Ready to accept connections"
+
+// start runs redis-server on s.port and waits until it is ready: it has
+// logged readyLine and its port answers like a Redis. Both are needed. The
+// port alone could be answered by another test's server that took the
+// port first (ours would then fail to bind and exit); the log line alone
+// could come from a process that does not serve that port.
 func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cmd := exec.Command(s.bin,
+	args := append([]string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		// Nothing on disk: each start is empty, and nothing is left behind.
-		"--save", "", "--appendonly", "no", "--dir", s.dir)
+		"--save", "", "--appendonly", "no", "--dir", s.dir,
+	}, s.args...)
+	// Last, so that args cannot hide the line start waits for.
+	args = append(args, "--logfile", "", "--loglevel", "notice")
+	cmd := exec.Command(s.bin, args...)
 	cmd.SysProcAttr = procAttr()
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -272,12 +287,15 @@ func (s *Server) start() error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		err := ping(s.Addr)
+		if err == nil && !strings.Contains(out.String(), readyLine) {
+			err = errors.New("the port answers, but this server has not logged " + readyLine)
+		}
 		if err == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
 			s.killLocked()
-			return fmt.Errorf("redistest: redis-server on %s did not answer PING within %v: %v; its output:\n%s",
+			return fmt.Errorf("redistest: redis-server on %s was not ready within %v: %v; its output:\n%s",
 				s.Addr, startTimeout, err, out)
 		}
 		select {
@@ -320,7 +338,8 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// ping sends PING over a fresh connection and expects +PONG. It speaks
+// ping sends PING over a fresh connection and expects +PONG, or -NOAUTH
+// from a server started with --requirepass: either is a Redis serving. It speaks
 // the inline form of the Redis protocol, which is all a PING needs, so
 // that the package needs no Redis client.
 func ping(addr string) error {
@@ -337,7 +356,7 @@ func ping(addr string) error {
 	if err != nil {
 		return err
 	}
-	if got := strings.TrimSpace(line); got != "+PONG" {
+	if got := strings.TrimSpace(line); got != "+PONG" && !strings.HasPrefix(got, "-NOAUTH") {
 		return fmt.Errorf("PING answered %q", got)
 	}
 	return nil

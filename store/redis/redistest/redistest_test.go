@@ -109,6 +109,21 @@ func TestRestart(t *testing.T) {
 	want(t, addr, "EXISTS k", ":0")
 }
 
+// Arguments given to Start hold for every start: a server started with a
+// password still wants it after Restart.
+func TestStartArgs(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "pw-for-test")
+	if got, err := send(srv.Addr, "PING", time.Second); err != nil || !strings.HasPrefix(got, "-NOAUTH") {
+		t.Fatalf("PING without the password = %q, %v; want -NOAUTH", got, err)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := send(srv.Addr, "PING", time.Second); err != nil || !strings.HasPrefix(got, "-NOAUTH") {
+		t.Fatalf("PING without the password after Restart = %q, %v; want -NOAUTH", got, err)
+	}
+}
+
 func TestPauseResume(t *testing.T) {
 	srv := redistest.Start(t)
 	if err := srv.Pause(); errors.Is(err, errors.ErrUnsupported) {
