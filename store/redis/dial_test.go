@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -63,24 +64,48 @@ func TestDialSelectsTheDatabase(t *testing.T) {
 }
 
 func TestDialRefusesBadURLs(t *testing.T) {
-	for _, raw := range []string{
-		"",
-		"not a url",
-		"http://user:" + password + "@redis.internal:6379",
-		"redis//:" + password + "@redis.internal",
-		"redis://:" + password + "@redis.internal:6379/not-a-db",
-		"redis://:" + password + "@redis.internal:6379/0?dial_timeout=soon",
-		"redis://:" + password + "@redis.internal:6379/0?no_such_option=1",
+	for _, c := range []struct{ raw, secret string }{
+		{"", ""},
+		{"not a url", ""},
+		{"http://user:" + password + "@redis.internal:6379", password},
+		{"redis//:" + password + "@redis.internal", password},
+		{"redis://:" + password + "@redis.internal:6379/not-a-db", password},
+		{"redis://:" + password + "@redis.internal:6379/0?dial_timeout=soon", password},
+		{"redis://:" + password + "@redis.internal:6379/0?no_such_option=1", password},
+		// Unencoded '#', '/' and '?' in a password end the authority
+		// early. "4242" would otherwise be read as a port and show in
+		// "Redis at localhost:4242", "admin:12" as a host and port.
+		{"redis://:4242#" + password + "@127.0.0.1:6379/0", "4242"},
+		{"redis://admin:12#" + password + "@redis.internal", "admin:12"},
+		{"redis://:4242/" + password + "@127.0.0.1:6379/0", "4242"},
+		{"redis://:4242?" + password + "@127.0.0.1:6379/0", "4242"},
 	} {
-		_, err := redisstore.Dial(dialCtx(t), raw)
+		_, err := redisstore.Dial(dialCtx(t), c.raw)
 		if !errors.Is(err, redisstore.ErrInvalidURL) {
-			t.Errorf("Dial(%q) = %v, want ErrInvalidURL", raw, err)
+			t.Errorf("Dial(%q) = %v, want ErrInvalidURL", c.raw, err)
 			continue
 		}
-		if strings.Contains(err.Error(), password) {
-			t.Errorf("Dial's error quotes the password: %v", err)
+		for _, secret := range []string{password, c.secret} {
+			if secret != "" && strings.Contains(err.Error(), secret) {
+				t.Errorf("Dial(%q)'s error quotes %q: %v", c.raw, secret, err)
+			}
 		}
 	}
+	if _, err := redisstore.Dial(dialCtx(t), ""); err == nil || !strings.Contains(err.Error(), "percent-encoded") {
+		t.Errorf("ErrInvalidURL should say to percent-encode special characters: %v", err)
+	}
+}
+
+// A password with special characters works once percent-encoded, as the
+// error tells.
+func TestDialDecodesAnEncodedPassword(t *testing.T) {
+	const special = "p#ss/w?rd@:%"
+	srv := redistest.Start(t, "--requirepass", special)
+	s, err := redisstore.Dial(dialCtx(t), "redis://:"+url.QueryEscape(special)+"@"+srv.Addr+"/0")
+	if err != nil {
+		t.Fatalf("Dial with the encoded password: %v", err)
+	}
+	s.Close()
 }
 
 func TestDialRefusesBadOptions(t *testing.T) {
@@ -147,5 +172,30 @@ func TestCloseLeavesACallersClientOpen(t *testing.T) {
 	}
 	if err := client.Ping(context.Background()).Err(); err != nil {
 		t.Errorf("the caller's client after Store.Close: %v", err)
+	}
+}
+
+// A caller that gives up on a hung Redis gets Dial back at once, not when
+// the deadline comes: go-redis alone would wait for the deadline.
+func TestDialReturnsWhenCancelled(t *testing.T) {
+	srv := redistest.Start(t)
+	if err := srv.Pause(); errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Resume()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := redisstore.Dial(ctx, srv.URL())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Dial to a hung Redis, cancelled: %v, want context.Canceled", err)
+	}
+	// Cancelled at 200 ms; go-redis alone returns after about 5 s.
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Dial returned %s after it started, cancelled at 200ms", took)
 	}
 }

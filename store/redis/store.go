@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -201,7 +203,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 // ErrInvalidURL is the error [Dial] returns for a URL it cannot use. It
 // says what a valid one looks like and never quotes the URL given, which may
 // carry a password.
-var ErrInvalidURL = errors.New("redisstore: not a Redis URL; want redis://[[user]:password@]host[:port][/db], rediss://... for TLS, or unix:///path/to/redis.sock")
+var ErrInvalidURL = errors.New("redisstore: not a Redis URL; want redis://[[user]:password@]host[:port][/db], rediss://... for TLS, " +
+	"or unix:///path/to/redis.sock, with @ : / ? # % and spaces in the user name or password percent-encoded")
 
 // Dial connects to the Redis server rawURL names and returns a Store on it,
 // for programs configured with a URL (a flag or an environment variable)
@@ -218,6 +221,9 @@ var ErrInvalidURL = errors.New("redisstore: not a Redis URL; want redis://[[user
 //
 // Errors never quote the URL, which may carry a password.
 func Dial(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
+	if !wellFormed(rawURL) {
+		return nil, ErrInvalidURL
+	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// go-redis's message may quote the URL, password and all.
@@ -231,11 +237,36 @@ func Dial(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.owned = true
-	if err := client.Ping(ctx).Err(); err != nil {
+	// go-redis reads a reply until the deadline of ctx, not until ctx is
+	// cancelled, so the PING runs on a goroutine of its own: a caller that
+	// gives up (a receiver told to stop while Redis hangs) need not wait
+	// for the deadline. Closing the client ends that PING.
+	pinged := make(chan error, 1)
+	go func() { pinged <- client.Ping(ctx).Err() }()
+	select {
+	case err = <-pinged:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
 		_ = client.Close()
 		return nil, fmt.Errorf("redisstore: Redis at %s (database %d) does not answer PING: %w; check the address, the password and that redis-server is running", opt.Addr, opt.DB, err)
 	}
 	return s, nil
+}
+
+// wellFormed reports whether rawURL parses as a URL whose credentials, if
+// it has any, were read as credentials. An unencoded '#' in a password
+// ends the URL's authority early: "redis://:4242#rest@host" would parse as
+// host "" port 4242, and the address in a later error would show the
+// start of the password. Redis URLs never carry a fragment, so one means
+// such a mistake.
+func wellFormed(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Fragment != "" || strings.Contains(rawURL, "#") {
+		return false
+	}
+	return u.User != nil || !strings.Contains(rawURL, "@")
 }
 
 // Close closes the client of a Store made by [Dial]. For a Store made by
