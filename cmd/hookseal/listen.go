@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log"
 	"net"
@@ -41,18 +42,21 @@ Each processed event is printed to stdout as one JSON line:
   {"provider":"checkly","type":"ALERT_FAILURE","resource":"<check id>","time":"<event time>","delivery":"<dedupe key>"}
 Every other outcome (duplicate, stale, out_of_order, unauthenticated, ...) is
 printed to stderr as one JSON line with its outcome and reason, as are the
-receiver's own messages; the first says where it listens. No secret is ever
+receiver's own messages: one says where it listens and which store it
+keeps dedupe and ordering state in. No secret is ever
 printed. SIGINT or SIGTERM stops accepting connections, lets requests in
 flight finish (up to --shutdown-timeout), and exits 0.
 
 Dedupe and ordering state is kept in memory, for one process. Replicas
 behind a load balancer share it in Redis: give each the same --redis URL
 (or HOOKSEAL_REDIS_URL, preferred when it carries a password), e.g.
-redis://:password@redis.internal:6379/0, rediss://... for TLS. A sender's
+redis://:password@redis.internal:6379/0, rediss://... for TLS; percent-
+encode @ : / ? # % in the password. A sender's
 retry that lands on another replica is then a duplicate, and a late event
 that lands on another replica is out of order. Redis must answer at
 start-up; a Redis that fails later makes deliveries answer 503, which
-senders retry.`
+senders retry. Receivers that are not replicas of each other but share a
+database each need their own --redis-prefix (or database number).`
 
 const listenExamples = `  CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen
   CHECKLY_WEBHOOK_SECRET=new,old STATUSSTACK_WEBHOOK_SECRET=s3 hookseal listen --order --addr :9000
@@ -65,7 +69,9 @@ const listenExamples = `  CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen
 type listenFlags struct {
 	addr, checkly, statusstack, grafana, grafanaTSHeader, oncall string
 	ddUser, ddPassword, jwks, issuer, audience, jwtAlg, redis    string
-	redisSource                                                  string // where redis came from, for errors
+	redisPrefix                                                  string
+	redisPrefixSet                                               bool   // --redis-prefix given
+	redisSource                                                  string // "--redis" or HOOKSEAL_REDIS_URL; "" when neither is set
 	maxBody                                                      int64
 	tolerance, shutdownTimeout                                   time.Duration
 	order                                                        bool
@@ -90,10 +96,19 @@ func runListen(e *env, args []string) int {
 	f.DurationVar(&lf.tolerance, "tolerance", verify.DefaultMaxAge, "how old a sender's timestamp may be before the delivery is stale")
 	f.BoolVar(&lf.order, "order", false, "drop events older than one already processed for the same resource")
 	f.StringVar(&lf.redis, "redis", "", "Redis `URL` for dedupe and ordering state shared by replicas (env HOOKSEAL_REDIS_URL)")
+	f.StringVar(&lf.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "what every Redis key starts with: the same for replicas of one receiver, its own for each receiver sharing a database")
 	f.DurationVar(&lf.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
 	if ok, code := f.parse(e, args); !ok {
 		return code
 	}
+	f.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "redis":
+			lf.redisSource = "--redis"
+		case "redis-prefix":
+			lf.redisPrefixSet = true
+		}
+	})
 	cfg, err := lf.config(e)
 	if err != nil {
 		return fail(e, "listen", err)
@@ -134,11 +149,9 @@ func (lf *listenFlags) config(e *env) (receiverConfig, error) {
 	if err != nil {
 		return receiverConfig{}, err
 	}
-	lf.redisSource = "--redis"
-	if lf.redis == "" {
-		lf.redisSource = envRedisURL
+	if err := lf.redisConfig(e); err != nil {
+		return receiverConfig{}, err
 	}
-	lf.redis = strings.TrimSpace(pick(lf.redis, envRedisURL, e))
 	cfg.datadogUser = strings.TrimSpace(pick(lf.ddUser, "DATADOG_WEBHOOK_USER", e))
 	switch {
 	case cfg.datadogUser != "" && len(cfg.datadogPasswords) == 0:
@@ -154,6 +167,33 @@ func (lf *listenFlags) config(e *env) (receiverConfig, error) {
 			"GRAFANA_WEBHOOK_SECRET, ONCALL_AUTHORIZATION, DATADOG_WEBHOOK_USER + DATADOG_WEBHOOK_PASSWORD or --jwks (or their flags)")
 	}
 	return cfg, nil
+}
+
+// redisConfig settles the Redis URL: --redis, else HOOKSEAL_REDIS_URL.
+// Either one set but blank is a usage error rather than the in-memory
+// store: it is most likely a deployment template that expanded to nothing,
+// and replicas that each fell back to memory would each process every
+// delivery.
+func (lf *listenFlags) redisConfig(e *env) error {
+	if lf.redisSource == "" {
+		v, ok := e.lookupEnv(envRedisURL)
+		if !ok {
+			if lf.redisPrefixSet {
+				return usagef("--redis-prefix names Redis keys and needs a Redis URL: set --redis or HOOKSEAL_REDIS_URL")
+			}
+			return nil
+		}
+		lf.redis, lf.redisSource = v, envRedisURL
+	}
+	lf.redis = strings.TrimSpace(lf.redis)
+	if lf.redis == "" {
+		return usagef("%s is set but empty: give a Redis URL (redis://[:password@]host:port/db) for state shared by replicas, "+
+			"or unset it to keep dedupe and ordering state in memory, for one process", lf.redisSource)
+	}
+	if lf.redisPrefix == "" {
+		return usagef("--redis-prefix must not be empty (the default is %q): hookseal's keys could collide with other data in the database", redisstore.DefaultPrefix)
+	}
+	return nil
 }
 
 // jwtConfig builds the Datadog route's JWT settings, or nil without --jwks.
@@ -198,10 +238,10 @@ const redisDialTimeout = 5 * time.Second
 // HOOKSEAL_REDIS_URL) is what errors name. A URL that cannot be used is a
 // usage error; a Redis that does not answer is not. Neither quotes the URL:
 // it may carry a password.
-func dialRedis(ctx context.Context, source, rawURL string) (*redisstore.Store, error) {
+func dialRedis(ctx context.Context, source, rawURL string, opts ...redisstore.Option) (*redisstore.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, redisDialTimeout)
 	defer cancel()
-	st, err := redisstore.Dial(ctx, rawURL)
+	st, err := redisstore.Dial(ctx, rawURL, opts...)
 	switch {
 	case errors.Is(err, redisstore.ErrInvalidURL):
 		return nil, usagef("%s: %v", source, err)
@@ -221,7 +261,15 @@ func serve(e *env, lf listenFlags, cfg receiverConfig) int {
 	storeName := "memory"
 	if lf.redis != "" {
 		redis.SetLogger(redisLog{l})
-		st, err := dialRedis(ctx, lf.redisSource, lf.redis)
+		st, err := dialRedis(ctx, lf.redisSource, lf.redis, redisstore.WithPrefix(lf.redisPrefix))
+		if err != nil && ctx.Err() != nil {
+			// SIGINT or SIGTERM while waiting for Redis: a stop asked
+			// for, not a Redis that failed.
+			l.info(struct {
+				Msg string `json:"msg"`
+			}{"stopped before serving"})
+			return exitOK
+		}
 		if err != nil {
 			return fail(e, "listen", err)
 		}

@@ -33,11 +33,17 @@ const (
 // env is what a command may touch of the outside world, so tests and the
 // demo need no globals.
 type env struct {
-	ctx    context.Context
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
+	ctx       context.Context
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	lookupEnv func(string) (string, bool)
+}
+
+// getenv returns the variable's value, "" when it is unset.
+func (e *env) getenv(name string) string {
+	v, _ := e.lookupEnv(name)
+	return v
 }
 
 type command struct {
@@ -55,7 +61,7 @@ var commands = []command{
 }
 
 func main() {
-	e := &env{ctx: context.Background(), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	e := &env{ctx: context.Background(), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
 	os.Exit(run(e, os.Args[1:]))
 }
 

@@ -1,15 +1,21 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/hookseal/hookseal/hooktest"
 	"github.com/hookseal/hookseal/store/redis/redistest"
@@ -22,11 +28,16 @@ import (
 // Redis down deliveries answer 503 and the sender's retry is processed once
 // Redis is back.
 func TestListenReplicasShareRedis(t *testing.T) {
-	srv := redistest.Start(t)
+	// A Redis with a password, which nothing may print, even through an
+	// outage.
+	const redisPassword = "redis-pa55word"
+	srv := redistest.Start(t, "--requirepass", redisPassword)
+	redisURL := "redis://:" + redisPassword + "@" + srv.Addr + "/0"
+	const prefix = "billing-hooks:"
 	secret := "CHECKLY_WEBHOOK_SECRET=" + lChecklyNew
 	// One replica reads the environment, the other the flag.
-	a := startListen(t, []string{secret, "HOOKSEAL_REDIS_URL=" + srv.URL()}, "--order")
-	b := startListen(t, []string{secret}, "--order", "--redis", srv.URL())
+	a := startListen(t, []string{secret, "HOOKSEAL_REDIS_URL=" + redisURL}, "--order", "--redis-prefix", prefix)
+	b := startListen(t, []string{secret}, "--order", "--redis", redisURL, "--redis-prefix", prefix)
 	for name, p := range map[string]*listenProc{"a": a, "b": b} {
 		m, _ := p.stderr.wait(t, 0, "listening", func(m map[string]any) bool { return m["msg"] == "listening" })
 		if m["store"] != "redis" {
@@ -42,6 +53,18 @@ func TestListenReplicasShareRedis(t *testing.T) {
 	outcomes := concurrentPosts(t, []string{a.url("/checkly"), b.url("/checkly")}, 4, failure, h)
 	if got := outcomes["200 processed"]; got != 1 {
 		t.Errorf("one delivery sent 8 times to two replicas: processed %d times, want 1; outcomes %v", got, outcomes)
+	}
+	// Its state is under the prefix both were given.
+	rc := redis.NewClient(&redis.Options{Addr: srv.Addr, Password: redisPassword})
+	defer rc.Close()
+	if keys, err := rc.Keys(context.Background(), "*").Result(); err != nil || len(keys) == 0 {
+		t.Errorf("keys in Redis: %v, %v; want the delivery's", keys, err)
+	} else {
+		for _, k := range keys {
+			if !strings.HasPrefix(k, prefix) {
+				t.Errorf("key %q does not start with --redis-prefix %q", k, prefix)
+			}
+		}
 	}
 	for o, n := range outcomes {
 		if o != "200 processed" && o != "200 duplicate" && o != "409 in_flight" {
@@ -124,7 +147,7 @@ func TestListenReplicasShareRedis(t *testing.T) {
 				t.Errorf("stderr line of %s is not JSON: %s", p.addr, line)
 			}
 		}
-		noSecrets(t, append(p.stdout.snapshot(), p.stderr.snapshot()...), lChecklyNew)
+		noSecrets(t, append(p.stdout.snapshot(), p.stderr.snapshot()...), lChecklyNew, redisPassword)
 	}
 }
 
@@ -155,6 +178,66 @@ func TestListenRedisUnreachable(t *testing.T) {
 			}
 			noSecrets(t, []string{r.stdout, r.stderr}, "hunter2")
 		})
+	}
+}
+
+// TestListenInterruptedWhileDialling: SIGINT while listen waits for a
+// Redis that accepts connections but never answers stops it cleanly
+// (exit 0), as SIGINT does once it serves, not with a Redis error.
+func TestListenInterruptedWhileDialling(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGINT")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c // held open, never answered
+		}
+	}()
+	defer func() {
+		l.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	}()
+
+	cmd := exec.Command(bin, "listen", "--addr", "127.0.0.1:0", "--redis", "redis://"+l.Addr().String()+"/0")
+	cmd.Env = environ("CHECKLY_WEBHOOK_SECRET=s")
+	stderr := newLines()
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-accepted: // listen is waiting for its PING
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("listen never connected to the Redis address")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = cmd.Wait()
+	// The Redis check's own budget is 5 s: stopping must not wait for it.
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("listen took %s to stop after SIGINT", took)
+	}
+	if err != nil {
+		t.Errorf("listen interrupted while dialling Redis: %v, want exit 0; stderr:\n%s", err, stderr.text())
+	}
+	if text := stderr.text(); !strings.Contains(text, "stopped before serving") || strings.Contains(text, `"listening"`) {
+		t.Errorf("stderr should say it stopped before serving:\n%s", text)
 	}
 }
 

@@ -73,6 +73,13 @@ func TestUsageErrors(t *testing.T) {
 		// Neither quotes the URL, which carries a password (checked below).
 		{"listen: --redis not a URL", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis", "http://user:hunter2@redis.internal:6379"}, "--redis: redisstore: not a Redis URL"},
 		{"listen: HOOKSEAL_REDIS_URL not a URL", []string{"CHECKLY_WEBHOOK_SECRET=s", "HOOKSEAL_REDIS_URL=redis//:hunter2@redis.internal"}, []string{"listen"}, "HOOKSEAL_REDIS_URL: redisstore: not a Redis URL"},
+		// Set but blank is a mistake, not a request for the in-memory store.
+		{"listen: HOOKSEAL_REDIS_URL empty", []string{"CHECKLY_WEBHOOK_SECRET=s", "HOOKSEAL_REDIS_URL="}, []string{"listen"}, "HOOKSEAL_REDIS_URL is set but empty"},
+		{"listen: HOOKSEAL_REDIS_URL blank", []string{"CHECKLY_WEBHOOK_SECRET=s", "HOOKSEAL_REDIS_URL= "}, []string{"listen"}, "HOOKSEAL_REDIS_URL is set but empty"},
+		{"listen: --redis empty", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis", ""}, "--redis is set but empty"},
+		{"listen: unencoded # in the password", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis", "redis://:4242#hunter2@127.0.0.1:6379/0"}, "percent-encoded"},
+		{"listen: empty --redis-prefix", []string{"CHECKLY_WEBHOOK_SECRET=s", "HOOKSEAL_REDIS_URL=redis://127.0.0.1:6379/0"}, []string{"listen", "--redis-prefix", ""}, "--redis-prefix must not be empty"},
+		{"listen: --redis-prefix without Redis", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis-prefix", "app:"}, "--redis-prefix names Redis keys and needs a Redis URL"},
 		{"listen: nothing configured", nil, []string{"listen"}, "no route is configured"},
 		{"listen: empty secret item", []string{"CHECKLY_WEBHOOK_SECRET=a,,b"}, []string{"listen"}, "CHECKLY_WEBHOOK_SECRET holds an empty secret"},
 		{"listen: datadog user only", []string{"DATADOG_WEBHOOK_USER=dd"}, []string{"listen"}, "DATADOG_WEBHOOK_PASSWORD"},
