@@ -42,21 +42,21 @@ Each processed event is printed to stdout as one JSON line:
   {"provider":"checkly","type":"ALERT_FAILURE","resource":"<check id>","time":"<event time>","delivery":"<dedupe key>"}
 Every other outcome (duplicate, stale, out_of_order, unauthenticated, ...) is
 printed to stderr as one JSON line with its outcome and reason, as are the
-receiver's own messages: one says where it listens and which store it
-keeps dedupe and ordering state in. No secret is ever
-printed. SIGINT or SIGTERM stops accepting connections, lets requests in
-flight finish (up to --shutdown-timeout), and exits 0.
+receiver's own messages: one says where it listens and which store holds
+its dedupe and ordering state. No secret is ever printed. SIGINT or SIGTERM
+stops accepting connections, lets requests in flight finish (up to
+--shutdown-timeout), and exits 0.
 
 Dedupe and ordering state is kept in memory, for one process. Replicas
 behind a load balancer share it in Redis: give each the same --redis URL
-(or HOOKSEAL_REDIS_URL, preferred when it carries a password), e.g.
-redis://:password@redis.internal:6379/0, rediss://... for TLS; percent-
-encode @ : / ? # % in the password. A sender's
-retry that lands on another replica is then a duplicate, and a late event
-that lands on another replica is out of order. Redis must answer at
-start-up; a Redis that fails later makes deliveries answer 503, which
-senders retry. Receivers that are not replicas of each other but share a
-database each need their own --redis-prefix (or database number).`
+(or HOOKSEAL_REDIS_URL, preferred when it carries a password), such as
+redis://:password@redis.internal:6379/0, or rediss://... for TLS, with any
+@ : / ? # % in the password percent-encoded. A sender's retry that lands
+on another replica is then a duplicate, and a late event that lands on
+another replica is out of order. Redis must answer at start-up; a Redis
+that fails later makes deliveries answer 503, which senders retry.
+Receivers that are not replicas of each other but share a database each
+need their own --redis-prefix (or database number).`
 
 const listenExamples = `  CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen
   CHECKLY_WEBHOOK_SECRET=new,old STATUSSTACK_WEBHOOK_SECRET=s3 hookseal listen --order --addr :9000
