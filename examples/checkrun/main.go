@@ -98,14 +98,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/hookseal/hookseal/event/checkly"
@@ -126,25 +123,7 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(ctx, stop) // a second signal during shutdown stops the process at once
-	if err := run(ctx, os.Getenv, os.Stderr, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "checkrun:", err)
-		os.Exit(1)
-	}
-}
-
-// run serves until ctx is done. listening, when not nil, hears the bound
-// address (ADDR may name port 0).
-func run(ctx context.Context, env func(string) string, logTo io.Writer, listening func(net.Addr)) error {
-	log := slog.New(slog.NewTextHandler(logTo, nil))
-	h, closeStore, err := newHandler(ctx, env, log)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	return demo.Serve(ctx, cmp.Or(env(demo.EnvAddr), demo.DefaultAddr), h, log, listening)
+	demo.Main("checkrun", newHandler)
 }
 
 // forwarder is the application: typed events in, check runs out.

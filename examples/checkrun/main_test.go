@@ -331,14 +331,14 @@ func TestConfigErrors(t *testing.T) {
 // TestServer runs the real server, as main does, on a loopback port.
 func TestServer(t *testing.T) {
 	dd := newFakeDatadog(t)
-	demotest.CheckServer(t, run, testEnv(dd), func(t *testing.T, base string) {
+	demotest.CheckServer(t, newHandler, testEnv(dd), func(t *testing.T, base string) {
 		req := demotest.StatusStack(t, demotest.StatusStackSecret, statusStackIncident(at(0)))
 		demotest.Expect(t, "delivery", demotest.Send(t, base, req), http.StatusOK, middleware.Processed)
 		if n := len(dd.submissions()); n != 1 {
 			t.Errorf("Datadog got %d submissions, want 1", n)
 		}
 	})
-	demotest.CheckBadAddr(t, run, testEnv(dd))
+	demotest.CheckBadAddr(t, newHandler, testEnv(dd))
 }
 
 // TestRedis runs two replicas sharing a real Redis: Checkly's FAILURE

@@ -53,17 +53,11 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/labstack/echo/v4"
 
@@ -73,25 +67,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(ctx, stop) // a second signal during shutdown stops the process at once
-	if err := run(ctx, os.Getenv, os.Stderr, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "echo:", err)
-		os.Exit(1)
-	}
-}
-
-// run serves until ctx is done. listening, when not nil, hears the bound
-// address (ADDR may name port 0).
-func run(ctx context.Context, env func(string) string, logTo io.Writer, listening func(net.Addr)) error {
-	log := slog.New(slog.NewTextHandler(logTo, nil))
-	h, closeStore, err := newHandler(ctx, env, log)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	return demo.Serve(ctx, cmp.Or(env(demo.EnvAddr), demo.DefaultAddr), h, log, listening)
+	demo.Main("echo", newHandler)
 }
 
 // newHandler builds the echo application from the environment. The

@@ -36,8 +36,8 @@ func TestConfigErrors(t *testing.T) {
 
 // TestServer runs the real server, as main does, on a loopback port.
 func TestServer(t *testing.T) {
-	demotest.CheckServer(t, run, demotest.FullEnv(), demotest.DeliverChecklyAlert)
-	demotest.CheckBadAddr(t, run, demotest.ChecklyOnlyEnv())
+	demotest.CheckServer(t, newHandler, demotest.FullEnv(), demotest.DeliverChecklyAlert)
+	demotest.CheckBadAddr(t, newHandler, demotest.ChecklyOnlyEnv())
 }
 
 func TestRedis(t *testing.T) {

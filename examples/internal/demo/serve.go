@@ -1,12 +1,17 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -75,4 +80,35 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, l
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// NewHandlerFunc builds a receiver from the environment: its handler and a
+// func that closes its store. Each example has one, named newHandler.
+type NewHandlerFunc func(ctx context.Context, env func(string) string, log *slog.Logger) (http.Handler, func() error, error)
+
+// Run builds the receiver newHandler makes from env, logging to logTo, and
+// serves it on ADDR (default DefaultAddr) until ctx is done. listening,
+// when not nil, hears the bound address (ADDR may name port 0).
+func Run(ctx context.Context, env func(string) string, logTo io.Writer, listening func(net.Addr), newHandler NewHandlerFunc) error {
+	log := slog.New(slog.NewTextHandler(logTo, nil))
+	h, closeStore, err := newHandler(ctx, env, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	return Serve(ctx, cmp.Or(env(EnvAddr), DefaultAddr), h, log, listening)
+}
+
+// Main is an example's main: Run with the process's environment, logging to
+// stderr, until SIGINT or SIGTERM. A second signal during the graceful
+// shutdown stops the process at once. On an error it prints it after name
+// and exits 1.
+func Main(name string, newHandler NewHandlerFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop) // restores the default: the next signal kills
+	if err := Run(ctx, os.Getenv, os.Stderr, nil, newHandler); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
 }

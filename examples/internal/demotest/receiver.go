@@ -2,7 +2,6 @@ package demotest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,13 +15,8 @@ import (
 	"github.com/hookseal/hookseal/store/redis/redistest"
 )
 
-// NewHandlerFunc is the shape of every example's newHandler: the receiver
-// built from an environment, and a func closing its store.
-type NewHandlerFunc func(ctx context.Context, env func(string) string, log *slog.Logger) (http.Handler, func() error, error)
-
-// RunFunc is the shape of every example's run: serve until ctx is done,
-// telling listening the bound address.
-type RunFunc func(ctx context.Context, env func(string) string, logTo io.Writer, listening func(net.Addr)) error
+// NewHandlerFunc is the shape of every example's newHandler.
+type NewHandlerFunc = demo.NewHandlerFunc
 
 // Start builds a receiver with newHandler from env and serves it on a
 // loopback httptest server for the test's duration. It returns the base
@@ -40,11 +34,11 @@ func Start(t *testing.T, newHandler NewHandlerFunc, env map[string]string) (stri
 	return srv.URL, logs
 }
 
-// CheckServer runs the real server, as main does, with env and ADDR set to
+// CheckServer runs the real server, as main does (demo.Run), with env and ADDR set to
 // a free loopback port; calls deliver with its base URL; then cancels the
 // context, as SIGTERM does, and checks that the server shuts down cleanly
 // and stops answering.
-func CheckServer(t *testing.T, run RunFunc, env map[string]string, deliver func(t *testing.T, base string)) {
+func CheckServer(t *testing.T, newHandler NewHandlerFunc, env map[string]string, deliver func(t *testing.T, base string)) {
 	t.Helper()
 	vars := map[string]string{demo.EnvAddr: "127.0.0.1:0"}
 	for k, v := range env {
@@ -56,7 +50,7 @@ func CheckServer(t *testing.T, run RunFunc, env map[string]string, deliver func(
 	logs := new(Buffer)
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, Env(vars), logs, func(a net.Addr) { addrs <- a }) }()
+	go func() { done <- demo.Run(ctx, Env(vars), logs, func(a net.Addr) { addrs <- a }, newHandler) }()
 
 	var base string
 	select {
@@ -95,15 +89,15 @@ func DeliverChecklyAlert(t *testing.T, base string) {
 	Expect(t, "forged", Send(t, base, Checkly(t, "forged", body)), http.StatusUnauthorized, middleware.Unauthenticated)
 }
 
-// CheckBadAddr checks that run fails, rather than serve, on an unusable
-// ADDR.
-func CheckBadAddr(t *testing.T, run RunFunc, env map[string]string) {
+// CheckBadAddr checks that demo.Run fails, rather than serve, on an
+// unusable ADDR.
+func CheckBadAddr(t *testing.T, newHandler NewHandlerFunc, env map[string]string) {
 	t.Helper()
 	vars := map[string]string{demo.EnvAddr: "127.0.0.1:not-a-port"}
 	for k, v := range env {
 		vars[k] = v
 	}
-	if err := run(t.Context(), Env(vars), new(Buffer), nil); err == nil {
+	if err := demo.Run(t.Context(), Env(vars), new(Buffer), nil, newHandler); err == nil {
 		t.Fatal("no error for a bad ADDR")
 	}
 }
