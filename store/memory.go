@@ -346,22 +346,14 @@ func (m *Memory) Commit(ctx context.Context, c Claim, window time.Duration) erro
 	if window <= 0 {
 		return fmt.Errorf("%w: Commit window %v", ErrInvalidDuration, window)
 	}
-	tok, ok := parseToken(c.Token)
-	if !ok {
-		return ErrClaimLost
-	}
 	s := m.shard(c.Key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := m.now()
-	// Look before sweeping: a claim past its lease that nobody took over
-	// may still commit (see Memory).
-	e, ok := s.keys[c.Key]
-	if !ok || e.done || e.val != tok {
-		s.sweep(now)
+	e := s.heldClaim(c, now)
+	if e == nil {
 		return ErrClaimLost
 	}
-	s.held.remove(e)
 	e.done, e.exp = true, deadline(now, window)
 	s.done.push(e)
 	s.sweep(now)
@@ -374,20 +366,14 @@ func (m *Memory) Release(ctx context.Context, c Claim) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tok, ok := parseToken(c.Token)
-	if !ok {
-		return ErrClaimLost
-	}
 	s := m.shard(c.Key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := m.now()
-	e, ok := s.keys[c.Key]
-	if !ok || e.done || e.val != tok {
-		s.sweep(now)
+	e := s.heldClaim(c, now)
+	if e == nil {
 		return ErrClaimLost
 	}
-	s.held.remove(e)
 	delete(s.keys, e.key)
 	s.recycle(e)
 	s.sweep(now)
@@ -469,6 +455,22 @@ func parseToken(s string) (int64, bool) {
 		return 0, false
 	}
 	return int64(u), true
+}
+
+// heldClaim takes c's entry off the held heap and returns it when c still
+// holds its key, for Commit or Release to finish; otherwise it sweeps and
+// returns nil (the claim is lost). It looks before sweeping: a claim past
+// its lease that nobody took over may still commit or release (see
+// Memory). s.mu must be held.
+func (s *shard) heldClaim(c Claim, now int64) *entry {
+	tok, ok := parseToken(c.Token)
+	e, found := s.keys[c.Key]
+	if !ok || !found || e.done || e.val != tok {
+		s.sweep(now)
+		return nil
+	}
+	s.held.remove(e)
+	return e
 }
 
 // sweep removes up to sweepBudget entries whose time ran out, from the
