@@ -209,14 +209,8 @@ type jwtKey struct {
 // header; real access tokens are 1 to 3 KB, under the 4 KiB default), and
 // WithProvider.
 func JWT(provider string, cfg JWTConfig, opts ...Option) (*JWTAuth, error) {
-	o, err := applyOptions(opts)
+	o, provider, err := optionsFor(provider, opts)
 	if err != nil {
-		return nil, err
-	}
-	if o.provider != "" {
-		provider = o.provider
-	}
-	if err := checkProvider(provider); err != nil {
 		return nil, err
 	}
 	cfg.Algorithms = slices.Clone(cfg.Algorithms)

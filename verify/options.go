@@ -67,6 +67,22 @@ func applyOptions(opts []Option) (options, error) {
 	return o, nil
 }
 
+// optionsFor applies opts for a verifier named provider, which WithProvider
+// renames, and checks the name the verifier ends up with.
+func optionsFor(provider string, opts []Option) (options, string, error) {
+	o, err := applyOptions(opts)
+	if err != nil {
+		return o, "", err
+	}
+	if o.provider != "" {
+		provider = o.provider
+	}
+	if err := checkProvider(provider); err != nil {
+		return o, "", err
+	}
+	return o, provider, nil
+}
+
 // WithTolerance sets how far a sender's timestamp may lie in the past
 // (maxAge) and in the future (maxSkew). Defaults: DefaultMaxAge and
 // DefaultMaxSkew.

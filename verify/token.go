@@ -53,14 +53,8 @@ type digestSecret struct {
 // with one value, or a token longer than the header bound (WithMaxHeaderLen)
 // is an error. Failures at request time wrap ErrUnauthorized.
 func Token(provider, header string, tokens []Secret, opts ...Option) (*TokenAuth, error) {
-	o, err := applyOptions(opts)
+	o, provider, err := optionsFor(provider, opts)
 	if err != nil {
-		return nil, err
-	}
-	if o.provider != "" {
-		provider = o.provider
-	}
-	if err := checkProvider(provider); err != nil {
 		return nil, err
 	}
 	if !validHeaderName(header) {
@@ -193,14 +187,8 @@ type basicDigest struct {
 // the header bound is an error. Failures at request time wrap
 // ErrUnauthorized.
 func Basic(provider string, creds []Credential, opts ...Option) (*BasicAuth, error) {
-	o, err := applyOptions(opts)
+	o, provider, err := optionsFor(provider, opts)
 	if err != nil {
-		return nil, err
-	}
-	if o.provider != "" {
-		provider = o.provider
-	}
-	if err := checkProvider(provider); err != nil {
 		return nil, err
 	}
 	if len(creds) == 0 {
