@@ -17,6 +17,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hookseal/hookseal/event/internal/lenient"
 )
 
 // Payload is implemented by typed webhook payloads.
@@ -127,7 +129,7 @@ func redact(err error) error {
 			msg = x.Expected()
 		} else {
 			msg = "cannot decode JSON"
-			if k := kindName(se.JSONKind); k != "" {
+			if k := lenient.KindName(se.JSONKind); k != "" {
 				msg += " " + k
 			}
 			if se.GoType != nil {
@@ -161,22 +163,4 @@ func MediaType(contentType string) string {
 		return ""
 	}
 	return mt
-}
-
-func kindName(k jsontext.Kind) string {
-	switch k {
-	case '"':
-		return "string"
-	case '0':
-		return "number"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	}
-	return ""
 }

@@ -81,15 +81,14 @@ func (e Expectation) Error() string { return string(e) }
 // Expected returns the message; see [Error.Expected].
 func (e Expectation) Expected() string { return string(e) }
 
-// describe names a value for an error without repeating more than maxGot
-// bytes of it.
-func describe(k jsontext.Kind, text []byte) string {
-	var what string
+// KindName names a JSON kind as an error message would ("string",
+// "object", ...), or "" for a kind that is not a value.
+func KindName(k jsontext.Kind) string {
 	switch k {
 	case '"':
-		what = "string "
+		return "string"
 	case '0':
-		what = "number "
+		return "number"
 	case 't', 'f':
 		return "boolean"
 	case 'n':
@@ -98,9 +97,21 @@ func describe(k jsontext.Kind, text []byte) string {
 		return "object"
 	case '[':
 		return "array"
-	default:
-		return "invalid value"
 	}
+	return ""
+}
+
+// describe names a value for an error without repeating more than maxGot
+// bytes of it.
+func describe(k jsontext.Kind, text []byte) string {
+	what := KindName(k)
+	switch {
+	case what == "":
+		return "invalid value"
+	case k != '"' && k != '0':
+		return what
+	}
+	what += " "
 	if len(text) > maxGot {
 		return what + strconv.Quote(string(text[:maxGot])) + "..."
 	}
