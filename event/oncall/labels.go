@@ -1,10 +1,10 @@
 package oncall
 
 import (
-	"github.com/hookseal/hookseal/event/internal/lenient"
-
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hookseal/hookseal/event/internal/lenient"
 )
 
 // Label is one label: a key and its value.
@@ -141,9 +141,9 @@ func readListLabel(dec *jsontext.Decoder) (lab Label, skip bool, err error) {
 			return lab, false, err
 		}
 		switch {
-		case nameIs(name, "key"):
+		case lenient.NameIs(name, "key"):
 			lab.Key, lab.KeyID, err = readLabelPart(dec)
-		case nameIs(name, "value"):
+		case lenient.NameIs(name, "value"):
 			lab.Value, lab.ValueID, err = readLabelPart(dec)
 		default:
 			err = dec.SkipValue()
@@ -179,9 +179,9 @@ func readLabelPart(dec *jsontext.Decoder) (name, id string, err error) {
 		}
 		var ok bool
 		switch {
-		case nameIs(member, "id"):
+		case lenient.NameIs(member, "id"):
 			id, ok, err = readScalar(dec)
-		case nameIs(member, "name"):
+		case lenient.NameIs(member, "name"):
 			name, ok, err = readScalar(dec)
 		default:
 			ok, err = true, dec.SkipValue()
@@ -302,19 +302,4 @@ func readScalar(dec *jsontext.Decoder) (s string, ok bool, err error) {
 		return "", true, nil
 	}
 	return "", false, nil
-}
-
-// nameIs reports whether the raw JSON string name (quotes included, as
-// ReadValue returns an object member's name) is want.
-func nameIs(name jsontext.Value, want string) bool {
-	if len(name) == len(want)+2 && string(name[1:len(name)-1]) == want {
-		return true
-	}
-	for _, c := range name {
-		if c == '\\' {
-			s, err := jsontext.AppendUnquote(nil, name)
-			return err == nil && string(s) == want
-		}
-	}
-	return false
 }

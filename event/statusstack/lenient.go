@@ -65,13 +65,13 @@ func (m *Monitor) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	}
 	return decodeObject(dec, &m.Unknown, func(name, v jsontext.Value) bool {
 		switch {
-		case nameIs(name, "id"):
+		case lenient.NameIs(name, "id"):
 			return setText(&m.ID, v)
-		case nameIs(name, "name"):
+		case lenient.NameIs(name, "name"):
 			return setText(&m.Name, v)
-		case nameIs(name, "status"):
+		case lenient.NameIs(name, "status"):
 			return setText(&m.Status, v)
-		case nameIs(name, "url"):
+		case lenient.NameIs(name, "url"):
 			return setText(&m.URL, v)
 		}
 		return false
@@ -89,13 +89,13 @@ func (m *Maintenance) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	}
 	return decodeObject(dec, &m.Unknown, func(name, v jsontext.Value) bool {
 		switch {
-		case nameIs(name, "id"):
+		case lenient.NameIs(name, "id"):
 			return setText(&m.ID, v)
-		case nameIs(name, "title"):
+		case lenient.NameIs(name, "title"):
 			return setText(&m.Title, v)
-		case nameIs(name, "starts_at"):
+		case lenient.NameIs(name, "starts_at"):
 			return setTime(&m.StartsAt, v)
-		case nameIs(name, "ends_at"):
+		case lenient.NameIs(name, "ends_at"):
 			return setTime(&m.EndsAt, v)
 		}
 		return false
@@ -231,19 +231,4 @@ func parseTime(s string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(b))
 	return t, err == nil
-}
-
-// nameIs reports whether the raw JSON string name (quotes included, as
-// ReadValue returns an object member's name) is want.
-func nameIs(name jsontext.Value, want string) bool {
-	if len(name) == len(want)+2 && string(name[1:len(name)-1]) == want {
-		return true
-	}
-	for _, c := range name {
-		if c == '\\' {
-			s, err := jsontext.AppendUnquote(nil, name)
-			return err == nil && string(s) == want
-		}
-	}
-	return false
 }

@@ -81,6 +81,23 @@ func (e Expectation) Error() string { return string(e) }
 // Expected returns the message; see [Error.Expected].
 func (e Expectation) Expected() string { return string(e) }
 
+// NameIs reports whether the raw JSON string name (quotes included, as
+// jsontext.Decoder.ReadValue returns an object member's name) is want. It
+// compares without unquoting unless the name has an escape, so the
+// provider packages' unmarshalers match member names without allocating.
+func NameIs(name jsontext.Value, want string) bool {
+	if len(name) == len(want)+2 && string(name[1:len(name)-1]) == want {
+		return true
+	}
+	for _, c := range name {
+		if c == '\\' {
+			s, err := jsontext.AppendUnquote(nil, name)
+			return err == nil && string(s) == want
+		}
+	}
+	return false
+}
+
 // KindName names a JSON kind as an error message would ("string",
 // "object", ...), or "" for a kind that is not a value.
 func KindName(k jsontext.Kind) string {
