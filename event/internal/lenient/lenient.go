@@ -34,6 +34,8 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/hookseal/hookseal/internal/timefmt"
 )
 
 // MaxListLen bounds the number of elements a [List] accepts, so a hostile
@@ -343,8 +345,12 @@ func (v *Bool) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 //   - JavaScript's Date.toString ("Wed May 01 2024 10:30:00 GMT+0000
 //     (Coordinated Universal Time)") and toUTCString (RFC 1123, "GMT");
 //   - a Unix timestamp as an integer, JSON number or digit string, whose unit
-//     is told by its number of digits: up to 10 seconds, up to 13
-//     milliseconds, up to 16 microseconds, up to 19 nanoseconds.
+//     is told by its number of digits: up to 10 seconds (with an optional
+//     fraction), up to 13 milliseconds, up to 16 microseconds, up to 19
+//     nanoseconds.
+//
+// The forms are those of hookseal's one timestamp reader (internal/timefmt),
+// which the verifiers use for header times too.
 //
 // "" and null give the zero time. Timestamps are returned in UTC; parsed
 // strings keep the offset they carry.
@@ -366,70 +372,12 @@ func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if k == 't' || k == 'f' {
 		return newError(wantTime, k, b)
 	}
-	v, ok := parseTime(s)
+	v, ok := timefmt.Parse(s)
 	if !ok {
 		return newError(wantTime, k, b)
 	}
 	*t = Time(v)
 	return nil
-}
-
-func parseTime(b []byte) (time.Time, bool) {
-	if v, ok := parseInteger(b); ok {
-		n := len(b)
-		if b[0] == '-' {
-			n--
-		}
-		switch {
-		case n <= 10:
-			return time.Unix(v, 0).UTC(), true
-		case n <= 13:
-			return time.UnixMilli(v).UTC(), true
-		case n <= 16:
-			return time.UnixMicro(v).UTC(), true
-		default:
-			return time.Unix(0, v).UTC(), true
-		}
-	}
-	if len(b) > 128 { // no accepted form is this long, even with a zone name
-		return time.Time{}, false
-	}
-	s := string(b)
-	if v, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return v, true
-	}
-	return parseTimeSlow(s)
-}
-
-// parseTimeSlow tries the layouts seen less often than RFC 3339.
-func parseTimeSlow(s string) (time.Time, bool) {
-	// JavaScript's Date.toString ends with the zone's name in parentheses.
-	if i := strings.IndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
-		s = strings.TrimRight(s[:i], " ")
-	}
-	if len(s) > 10 && s[10] == ' ' && s[4] == '-' {
-		s = s[:10] + "T" + s[11:]
-	}
-	for _, layout := range [...]string{
-		time.RFC3339Nano,
-		"2006-01-02T15:04:05.999999999Z0700",
-		"2006-01-02T15:04:05.999999999",
-		"Mon Jan 02 2006 15:04:05 GMT-0700",
-		time.RFC1123,
-		time.RFC1123Z,
-	} {
-		if v, err := time.Parse(layout, s); err == nil {
-			if layout == time.RFC1123 && v.Location() != time.UTC {
-				// "GMT" parses as a zone abbreviation at offset 0;
-				// report it as UTC like every other UTC input.
-				if _, off := v.Zone(); off == 0 {
-					v = v.UTC()
-				}
-			}
-			return v, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // UnixMillis is an instant given as Unix milliseconds, as a JSON number or a
@@ -468,7 +416,7 @@ func (t *UnixMillis) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if isNumber(s) {
 		return newError(wantMillis, k, b) // fractions, exponents, huge numbers
 	}
-	v, ok := parseTime(s)
+	v, ok := timefmt.Parse(s)
 	if !ok || v.Year() > 9999 || v.Year() < -9999 {
 		return newError(wantMillis, k, b)
 	}

@@ -171,6 +171,8 @@ func TestTime(t *testing.T) {
 		{`1714559400`, utc("2024-05-01T10:30:00Z")},
 		{`"1714559400"`, utc("2024-05-01T10:30:00Z")},
 		{`1714559400123`, utc("2024-05-01T10:30:00.123Z")},
+		{`1714559400.25`, utc("2024-05-01T10:30:00.25Z")},
+		{`"17145594001"`, time.UnixMilli(17145594001).UTC()}, // 11 digits: milliseconds, as in every timestamp hookseal reads
 		{`"1714559400123456"`, utc("2024-05-01T10:30:00.123456Z")},
 		{`"1714559400123456789"`, utc("2024-05-01T10:30:00.123456789Z")},
 		{`" 2024-05-01T10:30:00Z "`, utc("2024-05-01T10:30:00Z")},
@@ -186,7 +188,7 @@ func TestTime(t *testing.T) {
 	if got, _ := decode[Time](t, `1714559400`); time.Time(got).Location() != time.UTC {
 		t.Errorf("Unix timestamp location = %v, want UTC", time.Time(got).Location())
 	}
-	for _, in := range []string{`"yesterday"`, `"2024-05-01"`, `"2024-13-01T00:00:00Z"`, `true`, `{}`, `[]`, `1.5`, `"99999999999999999999"`} {
+	for _, in := range []string{`"yesterday"`, `"2024-05-01"`, `"2024-13-01T00:00:00Z"`, `true`, `{}`, `[]`, `1714559400123.5`, `1e9`, `"99999999999999999999"`} {
 		_, err := decode[Time](t, in)
 		wantErr(t, in, err, "want an RFC 3339 time or a Unix timestamp")
 	}
