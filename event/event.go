@@ -39,6 +39,50 @@ type Payload interface {
 	OccurredAt() time.Time
 }
 
+// Identified is implemented by payloads whose body carries the sender's own
+// identity for the event (Checkly's CHECK_RESULT_ID, Datadog's $ID,
+// PagerDuty's event.id). Two different events have different identities,
+// so their bodies differ and deduplication can never merge them. "" means
+// the body does not carry one (a template that leaves the variable out).
+type Identified interface {
+	EventID() string
+}
+
+// Stamped is implemented by payloads whose body carries the time the sender
+// made it, or the time of the run or change it reports (Checkly's
+// STARTED_AT, StatusStack's timestamp). Where the body is signed, that time
+// is signed too: the middleware refuses a delivery whose stamp is older
+// than its route allows, whatever an unsigned header says, so a captured
+// delivery cannot be replayed later with a rewritten header. Two events
+// stamped at different times have different bodies, as with Identified.
+// The zero time means the body does not carry one.
+type Stamped interface {
+	StampedAt() time.Time
+}
+
+// Field names a piece of a payload that a route may need: the event type (a
+// router dispatches on it), the resource and time (ordering works on them),
+// and the identity (deduplication tells two events apart by it).
+type Field string
+
+// The fields a route may need.
+const (
+	FieldType     Field = "type"
+	FieldResource Field = "resource"
+	FieldTime     Field = "time"
+	FieldIdentity Field = "identity"
+)
+
+// Templated is implemented by payloads whose body is whatever a user's
+// template renders (Checkly, Grafana OnCall's custom data, Datadog's custom
+// payload). TemplateVariable names the sender's template variable that
+// carries field f ("ALERT_TYPE", "{{ event.type }}", "$EVENT_TYPE"), or ""
+// when none does, so a report of what a body lacks can say what to add to
+// the template.
+type Templated interface {
+	TemplateVariable(f Field) string
+}
+
 // BodyDecoder is implemented by payloads that decode themselves from a raw
 // body, for senders whose bodies are not always JSON (Datadog's "encode as
 // form"). contentType is the request's Content-Type, possibly empty.

@@ -37,7 +37,7 @@ func TokenHeader(name, value string) http.Header {
 
 // BearerHeader returns "Authorization: Bearer <token>", as Datadog sends the
 // access token of its OAuth 2.0 client-credentials option. See [JWTIssuer]
-// to mint a token verify.JWT accepts.
+// to mint a token that jwt.New's verifier (package verify/jwt) accepts.
 func BearerHeader(token string) http.Header {
 	h := make(http.Header)
 	h.Set("Authorization", "Bearer "+token)

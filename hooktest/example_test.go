@@ -8,12 +8,11 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/hooktest"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/verify"
+	"github.com/hookseal/hookseal/verify/jwt"
 )
 
 // A receiver's Checkly route under test: a signed alert is processed, its
@@ -24,7 +23,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h, err := middleware.Handle(v, func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
+	h, err := middleware.NewRoute(v, func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
 		fmt.Println("handler:", e.Type, e.Payload.CheckName, e.Payload.CheckErrorMessage)
 		return nil
 	})
@@ -64,7 +63,7 @@ func ExampleJWTIssuer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	v, err := verify.JWT("datadog", iss.Config())
+	v, err := jwt.New("datadog", iss.Config())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -75,7 +74,7 @@ func ExampleJWTIssuer() {
 	body := hooktest.DatadogBody(hooktest.DatadogEvent("Triggered", time.Now()))
 
 	d, err := v.Verify(good, body)
-	fmt.Println(d.Verified, d.SecretID, err)
+	fmt.Println(err == nil, d.SecretID, err)
 	_, err = v.Verify(expired, body)
 	fmt.Println(errors.Is(err, verify.ErrUnauthorized), errors.Is(err, jwt.ErrTokenExpired))
 	// Output:

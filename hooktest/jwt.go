@@ -16,19 +16,21 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/hookseal/hookseal/verify"
+	"github.com/hookseal/hookseal/verify/jwt"
 )
 
 // JWTIssuer mints JWT bearer tokens the way an OAuth 2.0 issuer (Auth0,
 // Okta, Keycloak, Entra ID) does for Datadog's client-credentials option, so
-// a test can drive a verify.JWT route without an identity provider.
-// [JWTIssuer.Config] is the verify.JWTConfig a receiver needs to accept its
-// tokens. A JWTIssuer is safe for concurrent use.
+// a test can drive a route verified by package verify/jwt without an
+// identity provider. It signs with golang-jwt itself, independently of the
+// verifier. [JWTIssuer.Config] is the jwt.Config a receiver needs to accept
+// its tokens. A JWTIssuer is safe for concurrent use.
 type JWTIssuer struct {
 	alg      string
-	method   jwt.SigningMethod
+	method   gojwt.SigningMethod
 	issuer   string
 	audience string
 	kid      string
@@ -40,7 +42,9 @@ type JWTIssuer struct {
 type JWTOption func(*JWTIssuer)
 
 // WithSigningKey sets the key tokens are signed with, instead of a fresh
-// one: a []byte for HS256/384/512 (at least 32, 48 or 64 bytes), an
+// one: a []byte for HS256/384/512 (at least 32, 48 or 64 bytes, and
+// acceptable to verify.CheckSecrets: no control characters, no surrounding
+// whitespace), an
 // *rsa.PrivateKey for RS* and PS*, an *ecdsa.PrivateKey on the algorithm's
 // curve for ES*, an ed25519.PrivateKey for EdDSA.
 func WithSigningKey(key any) JWTOption { return func(i *JWTIssuer) { i.key = key } }
@@ -56,11 +60,11 @@ func WithJWTClock(now func() time.Time) JWTOption { return func(i *JWTIssuer) { 
 // NewJWTIssuer returns an issuer signing with alg ("HS256", "HS384",
 // "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
 // "ES384", "ES512" or "EdDSA") whose tokens carry iss = issuer and aud =
-// audience. Without WithSigningKey it generates a key: random bytes of the
-// hash's size for HS*, RSA 2048 bits for RS* and PS*, the algorithm's curve
-// for ES*, Ed25519 for EdDSA.
+// audience. Without WithSigningKey it generates a key: random printable
+// bytes of the hash's size for HS*, RSA 2048 bits for RS* and PS*, the
+// algorithm's curve for ES*, Ed25519 for EdDSA.
 func NewJWTIssuer(alg, issuer, audience string, opts ...JWTOption) (*JWTIssuer, error) {
-	m := jwt.GetSigningMethod(alg)
+	m := gojwt.GetSigningMethod(alg)
 	if m == nil || alg == "none" {
 		return nil, fmt.Errorf("hooktest: unknown JWT algorithm %q", alg)
 	}
@@ -92,9 +96,11 @@ func NewJWTIssuer(alg, issuer, audience string, opts ...JWTOption) (*JWTIssuer, 
 func generateKey(alg string) (any, error) {
 	switch alg {
 	case "HS256", "HS384", "HS512":
-		k := make([]byte, hmacKeySize(alg))
-		_, _ = rand.Read(k)
-		return k, nil
+		// Printable (base64url characters, 6 random bits each), since a
+		// verifier refuses secrets with control characters or whitespace.
+		raw := make([]byte, hmacKeySize(alg))
+		_, _ = rand.Read(raw)
+		return []byte(base64.RawURLEncoding.EncodeToString(raw)[:len(raw)]), nil
 	case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
 		return rsa.GenerateKey(rand.Reader, 2048)
 	case "ES256", "ES384", "ES512":
@@ -120,6 +126,12 @@ func checkKey(alg string, key any) error {
 	}
 	if !ok {
 		return fmt.Errorf("hooktest: a %T key does not fit %s (HS256 needs at least 32 bytes, ES256 a P-256 key, ...)", key, alg)
+	}
+	if k, isHMAC := key.([]byte); isHMAC {
+		// The rule every verifier applies to a configured secret.
+		if err := verify.CheckSecrets([]verify.Secret{{ID: "hmac", Value: string(k)}}); err != nil {
+			return fmt.Errorf("hooktest: no verifier accepts this HMAC key: %w", err)
+		}
 	}
 	return nil
 }
@@ -151,18 +163,18 @@ func curveOf(alg string) elliptic.Curve {
 // ClaimOption varies one token. It is called with the issuer's clock
 // reading for the token and the claims about to be signed, which it may
 // change.
-type ClaimOption func(now time.Time, claims jwt.MapClaims)
+type ClaimOption func(now time.Time, claims gojwt.MapClaims)
 
 // ExpiresIn sets exp to d after the issuer's clock; a negative d mints an
 // expired token. Default 5 minutes.
 func ExpiresIn(d time.Duration) ClaimOption {
-	return func(now time.Time, c jwt.MapClaims) { c["exp"] = now.Add(d).Unix() }
+	return func(now time.Time, c gojwt.MapClaims) { c["exp"] = now.Add(d).Unix() }
 }
 
 // WithClaim sets one claim, replacing the default for iss, aud, sub, exp,
 // iat or jti; a nil value removes the claim (a token without exp, ...).
 func WithClaim(name string, value any) ClaimOption {
-	return func(_ time.Time, c jwt.MapClaims) {
+	return func(_ time.Time, c gojwt.MapClaims) {
 		if value == nil {
 			delete(c, name)
 			return
@@ -177,7 +189,7 @@ func (i *JWTIssuer) Token(opts ...ClaimOption) (string, error) {
 	now := i.now()
 	var jti [12]byte
 	_, _ = rand.Read(jti[:])
-	claims := jwt.MapClaims{
+	claims := gojwt.MapClaims{
 		"iss": i.issuer,
 		"aud": i.audience,
 		"sub": "hooktest",
@@ -190,7 +202,7 @@ func (i *JWTIssuer) Token(opts ...ClaimOption) (string, error) {
 			o(now, claims)
 		}
 	}
-	tok := jwt.NewWithClaims(i.method, claims)
+	tok := gojwt.NewWithClaims(i.method, claims)
 	if i.kid != "" {
 		tok.Header["kid"] = i.kid
 	}
@@ -206,19 +218,21 @@ func (i *JWTIssuer) Header(opts ...ClaimOption) (http.Header, error) {
 	return BearerHeader(tok), nil
 }
 
-// Config returns the verify.JWTConfig that accepts the issuer's tokens: its
-// algorithm, issuer and audience, and its key (HMACSecrets for HS*, the
-// public key set as JWKSJSON otherwise).
-func (i *JWTIssuer) Config() verify.JWTConfig {
-	cfg := verify.JWTConfig{
+// Config returns the jwt.Config that accepts the issuer's tokens: its
+// algorithm, issuer and audience, its key (jwt.HMACSecrets for HS*, the
+// public key set as jwt.JWKS otherwise), and its clock (WithJWTClock), so a
+// test on a fixed clock needs nothing more. Pass it to jwt.New.
+func (i *JWTIssuer) Config() jwt.Config {
+	cfg := jwt.Config{
 		Algorithms: []string{i.alg},
 		Issuer:     i.issuer,
 		Audience:   []string{i.audience},
+		Now:        i.now,
 	}
 	if k, ok := i.key.([]byte); ok {
-		cfg.HMACSecrets = []verify.Secret{{ID: i.kidOr("hmac"), Value: string(k)}}
+		cfg.Keys = jwt.HMACSecrets(verify.Secret{ID: i.kidOr("hmac"), Value: string(k)})
 	} else {
-		cfg.JWKSJSON = i.JWKS()
+		cfg.Keys = jwt.JWKS(i.JWKS())
 	}
 	return cfg
 }
@@ -269,7 +283,7 @@ func (i *JWTIssuer) JWKS() []byte {
 }
 
 // PublicKeyPEM returns the issuer's public key as a PEM "PUBLIC KEY" block,
-// for verify.JWTConfig.PublicKeys; nil for an HMAC issuer.
+// for jwt.PublicKeys; nil for an HMAC issuer.
 func (i *JWTIssuer) PublicKeyPEM() []byte {
 	var pub any
 	switch k := i.key.(type) {

@@ -64,8 +64,8 @@ func (s *Signer) Scheme() verify.Scheme { return s.scheme }
 
 // Verifier returns the verifier a receiver would configure for this sender:
 // the same scheme, accepting every secret the Signer signs with.
-func (s *Signer) Verifier(opts ...verify.Option) (*verify.HMAC, error) {
-	return verify.NewHMAC(s.scheme, verify.Secrets(s.secrets...), opts...)
+func (s *Signer) Verifier(opts ...verify.Option) (*verify.HMACAuth, error) {
+	return verify.HMAC(s.scheme, verify.Secrets(s.secrets...), opts...)
 }
 
 // Option varies one signed delivery.

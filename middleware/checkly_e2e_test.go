@@ -21,7 +21,7 @@ import (
 // and checks what the handler receives.
 func TestChecklyAlertEndToEnd(t *testing.T) {
 	clk := newClock(t0)
-	v, err := verify.Checkly(verify.Secrets("old-secret", secret), verify.WithClock(clk.Now))
+	v, err := verify.Checkly(verify.Secrets("old-secret", secret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestChecklyAlertEndToEnd(t *testing.T) {
 	router := middleware.NewRouter[checkly.Alert]().
 		On(string(checkly.AlertFailure), keep).
 		On(string(checkly.AlertRecovery), keep)
-	h, err := middleware.Handle(v, router.Dispatch, middleware.WithOrdering(0))
+	h, err := middleware.NewRoute(v, router.Dispatch, middleware.WithOrdering(0), middleware.WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestChecklyAlertEndToEnd(t *testing.T) {
 	defer srv.Close()
 
 	failure := []byte(`{"ALERT_TYPE":"ALERT_FAIL","CHECK_ID":"0d7c7c4e","CHECK_NAME":"Checkout API",` +
-		`"RESPONSE_TIME":"1649","TAGS":"api,prod","STARTED_AT":"2026-11-23T10:00:00Z","IS_REMINDER":"false"}`)
+		`"RESPONSE_TIME":"1649","TAGS":"api,prod","STARTED_AT":"2026-11-23T07:59:30Z","IS_REMINDER":"false"}`)
 	send := func(body []byte) (*http.Response, string) {
 		t.Helper()
 		resp, err := srv.Client().Do(signed(t, srv.URL, body, clk.Now()))
@@ -62,7 +62,7 @@ func TestChecklyAlertEndToEnd(t *testing.T) {
 
 	// A degraded alert has no handler: 200, unhandled, never an error.
 	clk.Set(t0.Add(time.Minute))
-	resp, rb = send([]byte(`{"alert_type":"ALERT_DEGRADED","check_id":"0d7c7c4e","started_at":"2026-11-23T10:01:00Z"}`))
+	resp, rb = send([]byte(`{"alert_type":"ALERT_DEGRADED","check_id":"0d7c7c4e","started_at":"2026-11-23T08:00:30Z"}`))
 	expect(t, resp, rb, middleware.Unhandled)
 
 	mu.Lock()
@@ -81,12 +81,12 @@ func TestChecklyAlertEndToEnd(t *testing.T) {
 	if len(a.Tags) != 2 || a.Tags[0] != "api" || a.Tags[1] != "prod" {
 		t.Errorf("tags %q", a.Tags)
 	}
-	if !a.StartedAt.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
+	if !a.StartedAt.Equal(time.Date(2026, 11, 23, 7, 59, 30, 0, time.UTC)) {
 		t.Errorf("started_at %v", a.StartedAt)
 	}
 	d := e.Delivery
-	if d.Provider != verify.ProviderCheckly || !d.Verified || d.SecretID != "s2" || d.Key.IsZero() || d.TimestampSigned {
-		t.Errorf("delivery %+v: want checkly, verified by s2, unsigned timestamp, a key", d)
+	if d.Provider != verify.ProviderCheckly || !d.BodySigned || d.SecretID != "s2" || d.Key.IsZero() || d.TimestampSigned {
+		t.Errorf("delivery %+v: want checkly, body signed, authenticated by s2, unsigned timestamp, a key", d)
 	}
 	if !bytes.Equal(bodies[0], failure) {
 		t.Errorf("raw body %q differs from what was sent", bodies[0])

@@ -6,7 +6,6 @@ import (
 	"context"
 	"log"
 	"net/http"
-	"os"
 
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/middleware"
@@ -14,21 +13,32 @@ import (
 )
 
 func main() {
-	v, err := verify.Checkly(verify.Secrets(os.Getenv("CHECKLY_WEBHOOK_SECRET")))
+	// CHECKLY_WEBHOOK_SECRET holds the secret ("new,old" during a rotation),
+	// or CHECKLY_WEBHOOK_SECRET_FILE names a file with one per line.
+	secrets, err := verify.SecretsFromEnv("CHECKLY_WEBHOOK_SECRET")
 	if err != nil {
-		log.Fatal(err) // an empty secret is refused: hookseal fails closed
+		log.Fatal(err) // unset, blank, or a stray newline: hookseal fails closed
 	}
-	alerts := middleware.NewRouter[checkly.Alert]().
-		On(string(checkly.AlertFailure), func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
-			log.Printf("%s is failing: %s", e.Payload.CheckName, e.Payload.CheckErrorMessage)
-			return nil // 200; an error answers 500 and Checkly retries
-		})
+	v, err := verify.Checkly(secrets)
+	if err != nil {
+		log.Fatal(err)
+	}
+	handle := func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
+		a := e.Payload
+		switch {
+		case a.AlertType.IsFailure(): // ALERT_FAILURE, _REMAIN, ALERT_DEGRADED_FAILURE
+			log.Printf("%s is failing: %s", a.CheckName, a.CheckErrorMessage)
+		case a.AlertType.IsRecovery():
+			log.Printf("%s recovered", a.CheckName)
+		}
+		return nil // 200; an error answers 500 and Checkly retries
+	}
 	// Ordering drops the late FAILURE retry that lands after the RECOVERY.
-	h, err := middleware.Handle(v, alerts.Dispatch, middleware.WithOrdering(0),
+	route, err := middleware.NewRoute(v, handle, middleware.WithOrdering(0),
 		middleware.WithObserver(middleware.SlogObserver(nil)))
 	if err != nil {
 		log.Fatal(err)
 	}
-	http.Handle("/webhooks/checkly", h)
+	http.Handle("/webhooks/checkly", route)
 	log.Fatal(http.ListenAndServe("127.0.0.1:8080", nil))
 }

@@ -25,7 +25,7 @@ func Example() {
 			fmt.Println("page someone about", e.Payload.CheckID)
 			return nil
 		})
-	h, err := middleware.Handle(v, router.Dispatch, middleware.WithOrdering(0))
+	h, err := middleware.NewRoute(v, router.Dispatch, middleware.WithOrdering(0))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -51,11 +51,11 @@ func Example() {
 	// 200 duplicate
 }
 
-// The verify-only middleware keeps an application's own handlers: they read
-// r.Body as usual and find the Delivery in the request context.
-func ExampleVerify() {
+// A Guard keeps an application's own handlers: they read r.Body as usual
+// and find the Delivery in the request context.
+func ExampleGuard() {
 	v, _ := verify.GitHub(verify.Secrets("github-secret"))
-	mw, err := middleware.Verify(v)
+	g, err := middleware.NewGuard(v)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func ExampleVerify() {
 		d, _ := middleware.DeliveryFrom(r.Context())
 		fmt.Println("authentic delivery from", d.Provider)
 	})
-	h := mw(mine)
+	h := g.Handler(mine)
 
 	body := []byte(`{"action":"opened"}`)
 	header, _ := verify.GitHubScheme().Sign(body, verify.SignOptions{}, "github-secret")

@@ -22,12 +22,12 @@ import (
 // does not grow with repeated rounds.
 func TestHostileInput(t *testing.T) {
 	now := time.Now()
-	v, err := verify.Checkly(verify.Secrets(secret), verify.WithClock(func() time.Time { return now }))
+	v, err := verify.Checkly(verify.Secrets(secret))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var calls atomic.Int64
-	h, err := middleware.Handle(v, func(context.Context, middleware.Event[checkly.Alert]) error {
+	h, err := middleware.NewRoute(v, func(context.Context, middleware.Event[checkly.Alert]) error {
 		calls.Add(1)
 		return nil
 	})

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	"github.com/hookseal/hookseal/store"
 	"github.com/hookseal/hookseal/verify"
 )
@@ -54,7 +55,7 @@ func TestNothingSecretIsWritten(t *testing.T) {
 	}
 
 	clk := newClock(t0)
-	fstore := &flakyStore{Store: store.NewMemory(store.WithClock(clk.Now))}
+	fstore := middlewaretest.NewFailingStore(store.NewMemory(store.WithClock(clk.Now)), false)
 	block, entered := make(chan struct{}), make(chan struct{}, 1)
 	var unblock sync.Once
 	release := func() { unblock.Do(func() { close(block) }) }
@@ -75,9 +76,9 @@ func TestNothingSecretIsWritten(t *testing.T) {
 	}
 	opts := []middleware.Option{
 		middleware.WithStore(fstore), middleware.WithObserver(observe),
-		middleware.WithOrdering(0), middleware.WithMaxBodyBytes(4096),
+		middleware.WithOrdering(0), middleware.WithMaxBodyBytes(4096), middleware.WithClock(clk.Now),
 	}
-	hv, err := verify.Checkly(verify.Secrets(hmacSecret), verify.WithClock(clk.Now))
+	hv, err := verify.Checkly(verify.Secrets(hmacSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +91,13 @@ func TestNothingSecretIsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
+	guard, err := middleware.NewGuard(hv, middleware.WithObserver(observe), middleware.WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/guard", guard.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 	for path, v := range map[string]verify.Verifier{"/checkly": hv, "/basic": bv, "/token": tv} {
-		h, err := middleware.Handle(v, handler, opts...)
+		h, err := middleware.NewRoute(v, handler, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,6 +156,15 @@ func TestNothingSecretIsWritten(t *testing.T) {
 	note(do("POST", "/checkly", body("fail", t0), sign(body("fail", t0), t0, hmacSecret)))   // handler_error
 	note(do("POST", "/checkly", body("panic", t0), sign(body("panic", t0), t0, hmacSecret))) // handler_error (panic)
 	note(do("POST", "/checkly", body("unhandled", t0), sign(body("unhandled", t0), t0, hmacSecret)))
+	untyped := alertBody("", "untyped", t0)
+	note(do("POST", "/checkly", untyped, sign(untyped, t0, hmacSecret))) // incomplete
+	fstore.SetLosing(true)
+	note(do("POST", "/checkly", body("lost", t0), sign(body("lost", t0), t0, hmacSecret))) // claim_lost
+	fstore.SetLosing(false)
+	fw := do("POST", "/guard", body("guard", t0), sign(body("guard", t0), t0, hmacSecret))
+	if fw.StatusCode == http.StatusOK {
+		seen[string(middleware.Forwarded)] = true // the next handler writes the answer, without the header
+	}
 	// in_flight: a copy arrives while the first is still in the handler.
 	blocked := body("block", t0)
 	done := make(chan struct{})
@@ -166,9 +181,9 @@ func TestNothingSecretIsWritten(t *testing.T) {
 	note(do("POST", "/checkly", blocked, blockedHeader)) // in_flight
 	release()
 	<-done
-	fstore.down.Store(true)
+	fstore.SetDown(true)
 	note(do("POST", "/checkly", body("down", t0), sign(body("down", t0), t0, hmacSecret))) // store_unavailable
-	fstore.down.Store(false)
+	fstore.SetDown(false)
 
 	// Basic and token routes: wrong and right credentials.
 	basic := func(user, pass string) http.Header {
@@ -181,9 +196,9 @@ func TestNothingSecretIsWritten(t *testing.T) {
 	note(do("POST", "/token", body("t2", t0), http.Header{"Authorization": {token + "x"}}))
 	note(do("POST", "/token", body("t3", t0), http.Header{"Authorization": {strings.ToLower(token)}}))
 
-	for _, o := range middleware.Outcomes {
+	for _, o := range middleware.AllOutcomes() {
 		if o == middleware.BadRequest {
-			continue // not reachable through Handle with a well-formed client
+			continue // not reachable through a route with a well-formed client
 		}
 		if !seen[string(o)] {
 			t.Errorf("outcome %s was not exercised", o)

@@ -7,49 +7,94 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookseal/hookseal/event"
 	"github.com/hookseal/hookseal/store"
+	"github.com/hookseal/hookseal/verify"
 )
 
-// Defaults. The dedupe window outlasts every sender's retry span (Checkly:
-// 5 retries 20 s apart, 100 s in all; OnCall: 3 retries 10 s apart) with a
-// wide margin; the claim lease outlasts any sender's timeout (Datadog waits
-// 15 s), so a copy in flight is not processed twice while the first is
-// still being handled.
+// Defaults.
+//
+// The claim lease outlasts any sender's timeout (Datadog waits 15 s) and is
+// renewed while the handler runs, so a copy in flight is never processed
+// twice while the first is still being handled.
+//
+// DefaultMaxStampAge bounds how old a signed body time (Checkly's
+// STARTED_AT) may be. Checkly sends an alert after the check run that
+// raised it, and the run's start can lie minutes before: a browser check
+// runs for up to a few minutes, a failed run may be retried by the check's
+// retry strategy for up to ten minutes before the alert is raised, and
+// Checkly then retries the webhook for 100 s. An hour covers that with a
+// wide margin, so no real alert is refused as stale, while a captured
+// delivery cannot be replayed after it, whatever its unsigned
+// x-checkly-timestamp header says.
+//
+// The dedupe window is at least DefaultDedupeWindow, and never shorter than
+// the oldest time the route accepts plus the clock skew it allows (see
+// WithDedupeWindow): then every replay of a delivery with a signed time is
+// either a duplicate (inside the window) or stale (after it).
 const (
-	DefaultMaxBodyBytes  = 1 << 20
-	DefaultDedupeWindow  = 10 * time.Minute
-	DefaultClaimLease    = 1 * time.Minute
-	DefaultOrderingTTL   = 1 * time.Hour
-	DefaultRetryAfter    = 20 * time.Second
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultDedupeWindow = 10 * time.Minute
+	DefaultClaimLease   = 1 * time.Minute
+	DefaultOrderingTTL  = 2 * time.Hour
+	DefaultRetryAfter   = 20 * time.Second
+	DefaultMaxStampAge  = 1 * time.Hour
+
 	defaultAllowedMethod = http.MethodPost
 )
 
-// Option configures a route.
+// Option configures a Route or a Guard. An option that a Guard cannot honour
+// (it does not decode the body, so ordering and payload checks are not its
+// to make) makes NewGuard fail rather than be ignored.
 type Option func(*config)
 
 type config struct {
-	maxBody      int64
+	maxBody int64
+
 	store        store.Store
+	storeSet     bool
 	window       time.Duration
+	windowSet    bool
 	lease        time.Duration
-	ordering     bool
-	orderingTTL  time.Duration
 	failOpen     bool
-	observer     Observer
-	methods      []string
-	allow        string
-	retryAfter   time.Duration
 	storeTimeout time.Duration
+	retryAfter   time.Duration
+
+	ordering    bool
+	orderingTTL time.Duration
+
+	freshness    verify.Window
+	freshnessOff bool
+	maxStampAge  time.Duration
+	now          func() time.Time
+
+	observers []Observer
+	name      string
+
+	methods []string
+	allow   string
+
+	strict           bool
+	badPayloadStatus int
+	keys             event.KeyMap
+
+	// routeOnly names the options set that only a Route honours, for
+	// NewGuard's error.
+	routeOnly []string
 }
 
 func newConfig(opts []Option) (*config, error) {
 	c := &config{
-		maxBody:     DefaultMaxBodyBytes,
-		window:      DefaultDedupeWindow,
-		lease:       DefaultClaimLease,
-		orderingTTL: DefaultOrderingTTL,
-		methods:     []string{defaultAllowedMethod},
-		retryAfter:  DefaultRetryAfter,
+		maxBody:          DefaultMaxBodyBytes,
+		window:           DefaultDedupeWindow,
+		lease:            DefaultClaimLease,
+		orderingTTL:      DefaultOrderingTTL,
+		methods:          []string{defaultAllowedMethod},
+		retryAfter:       DefaultRetryAfter,
+		freshness:        verify.DefaultWindow(),
+		maxStampAge:      DefaultMaxStampAge,
+		now:              time.Now,
+		badPayloadStatus: http.StatusBadRequest,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -59,6 +104,9 @@ func newConfig(opts []Option) (*config, error) {
 	var errs []error
 	if c.maxBody <= 0 {
 		errs = append(errs, fmt.Errorf("WithMaxBodyBytes: limit must be positive, got %d", c.maxBody))
+	}
+	if c.storeSet && c.store == nil {
+		errs = append(errs, errors.New("WithStore: store is nil"))
 	}
 	if c.window <= 0 {
 		errs = append(errs, fmt.Errorf("WithDedupeWindow: window must be positive, got %s", c.window))
@@ -75,6 +123,27 @@ func newConfig(opts []Option) (*config, error) {
 	if c.retryAfter < 0 {
 		errs = append(errs, fmt.Errorf("WithRetryAfter: must not be negative, got %s", c.retryAfter))
 	}
+	if err := c.freshness.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("WithFreshness: %w", err))
+	}
+	if c.maxStampAge <= 0 {
+		errs = append(errs, fmt.Errorf("WithMaxStampAge: must be positive, got %s", c.maxStampAge))
+	}
+	if c.now == nil {
+		errs = append(errs, errors.New("WithClock: clock is nil"))
+	}
+	if s := c.badPayloadStatus; s < 200 || s > 599 {
+		errs = append(errs, fmt.Errorf("WithBadPayloadStatus: %d is not an HTTP status", s))
+	}
+	for _, o := range c.observers {
+		if o == nil {
+			errs = append(errs, errors.New("WithObserver: observer is nil"))
+			break
+		}
+	}
+	if err := c.keepInvariant(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("middleware: %w", err)
 	}
@@ -83,6 +152,31 @@ func newConfig(opts []Option) (*config, error) {
 		c.store = store.NewMemory()
 	}
 	return c, nil
+}
+
+// keepInvariant holds the route to its replay guarantee: the dedupe window
+// is at least the oldest signed time the route accepts plus the skew it
+// allows, so a replayed delivery is remembered for as long as its signed
+// time would let it in. A window left at its default is raised to that; one
+// set explicitly below it is a configuration error. The ordering ttl is
+// raised the same way, so a resource's newest time is not forgotten while
+// an older event of it could still be accepted.
+func (c *config) keepInvariant() error {
+	if c.freshnessOff {
+		return nil
+	}
+	need := max(c.freshness.MaxAge, c.maxStampAge) + c.freshness.MaxSkew
+	if c.window < need {
+		if c.windowSet {
+			return fmt.Errorf("WithDedupeWindow: a window of %s is shorter than the oldest signed time the route accepts plus its clock skew (%s), so a replay after the window could pass; "+
+				"raise the window, or lower WithFreshness and WithMaxStampAge", c.window, need)
+		}
+		c.window = need
+	}
+	if c.orderingTTL < need {
+		c.orderingTTL = need
+	}
+	return nil
 }
 
 func (c *config) methodAllowed(m string) bool {
@@ -94,33 +188,47 @@ func (c *config) methodAllowed(m string) bool {
 	return false
 }
 
+func (c *config) routeOption(name string) { c.routeOnly = append(c.routeOnly, name) }
+
 // WithMaxBodyBytes sets the body limit, enforced before authentication:
 // larger bodies are answered 413 without being read to the end. Default
 // DefaultMaxBodyBytes (1 MiB), far above any monitoring alert.
 func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBody = n } }
 
-// WithStore sets the dedupe and ordering store. Default: a store.Memory of
-// the route's own. Replicas behind a load balancer must share one (see the
-// Redis store), or a retry landing on another replica is processed twice.
-func WithStore(s store.Store) Option { return func(c *config) { c.store = s } }
+// WithStore sets the dedupe and ordering store. A Route's default is a
+// store.Memory of its own; replicas behind a load balancer must share one
+// (see the Redis store), or a retry landing on another replica is processed
+// twice. A Guard deduplicates only when given a store.
+func WithStore(s store.Store) Option {
+	return func(c *config) { c.store, c.storeSet = s, true }
+}
 
-// WithDedupeWindow sets how long a processed delivery is remembered.
-// Default DefaultDedupeWindow (10 minutes).
-func WithDedupeWindow(d time.Duration) Option { return func(c *config) { c.window = d } }
+// WithDedupeWindow sets how long a processed delivery is remembered. The
+// default is DefaultDedupeWindow, raised to the oldest signed time the route
+// accepts plus its clock skew (1 h 1 min with the defaults); a window set
+// below that is a construction error, because a replay arriving after the
+// window, with a signed time the route still accepts, would be handled
+// again.
+func WithDedupeWindow(d time.Duration) Option {
+	return func(c *config) { c.window, c.windowSet = d, true }
+}
 
 // WithClaimLease sets how long a claim on a delivery being handled lasts
 // before another copy may take over (a crashed process's claim expires).
-// Default DefaultClaimLease (1 minute); keep it above your handler's
-// longest run.
+// The lease is renewed every third of it while the handler runs, so a slow
+// handler keeps its claim; the lease only bounds how long a crashed
+// process's delivery waits. Default DefaultClaimLease (1 minute).
 func WithClaimLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
 
 // WithOrdering turns ordering on for the route: per resource (the payload's
 // event.Payload ResourceKey), an event older than one already processed is
 // dropped as out_of_order. ttl is how long a resource's newest time is kept
-// (default DefaultOrderingTTL when ttl is 0). The payload type must
-// implement event.Payload.
+// (DefaultOrderingTTL when ttl is 0, and never less than the oldest signed
+// time the route accepts). The payload type must implement event.Payload.
+// A Route only.
 func WithOrdering(ttl time.Duration) Option {
 	return func(c *config) {
+		c.routeOption("WithOrdering")
 		c.ordering = true
 		if ttl != 0 {
 			c.orderingTTL = ttl
@@ -134,9 +242,16 @@ func WithOrdering(ttl time.Duration) Option {
 // the handler while the store is down. Default: fail closed.
 func WithStoreFailOpen() Option { return func(c *config) { c.failOpen = true } }
 
-// WithObserver sets the hook told of every request's outcome, for logs and
-// metrics (see SlogObserver).
-func WithObserver(o Observer) Option { return func(c *config) { c.observer = o } }
+// WithObserver adds a hook told of every request's outcome, for logs and
+// metrics (see SlogObserver). Observers are called in the order they were
+// added; each WithObserver adds one, so logs and metrics can both listen.
+func WithObserver(o Observer) Option {
+	return func(c *config) { c.observers = append(c.observers, o) }
+}
+
+// WithName names the route in every Report (Report.Route), for logs and
+// metric labels. Default: the pattern net/http's ServeMux matched, if any.
+func WithName(name string) Option { return func(c *config) { c.name = name } }
 
 // WithMethods sets the request methods the route accepts; others are
 // answered 405. Default POST, the method every supported sender uses.
@@ -153,3 +268,72 @@ func WithRetryAfter(d time.Duration) Option { return func(c *config) { c.retryAf
 // client hanging up does not leave a claim behind. Default: no bound beyond
 // the store's own (the Redis store has one).
 func WithStoreTimeout(d time.Duration) Option { return func(c *config) { c.storeTimeout = d } }
+
+// WithFreshness sets how far a delivery's time (a timestamp header, or a
+// signed timestamp) may lie from the receiver's clock. Default
+// verify.DefaultWindow: 5 minutes in the past, 1 minute in the future.
+func WithFreshness(w verify.Window) Option { return func(c *config) { c.freshness = w } }
+
+// WithMaxStampAge sets how old a signed body time (event.Stamped: Checkly's
+// STARTED_AT) may be before the delivery is stale, whatever its unsigned
+// headers say. Default DefaultMaxStampAge (1 hour). A Route only.
+func WithMaxStampAge(d time.Duration) Option {
+	return func(c *config) {
+		c.routeOption("WithMaxStampAge")
+		c.maxStampAge = d
+	}
+}
+
+// WithoutFreshness turns every freshness check off: times are still
+// reported, but no delivery is ever stale. Deduplication within its window
+// is then the only replay defence, and a delivery captured today can be
+// replayed after the window. Use it only where a sender's clock is known
+// to be wrong.
+func WithoutFreshness() Option { return func(c *config) { c.freshnessOff = true } }
+
+// WithClock sets the clock freshness is judged by. Tests inject a fixed or
+// stepping clock; the default is time.Now.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithStrictPayload refuses an authentic delivery whose body lacks what the
+// route needs (the event type, the resource or time when ordering, an
+// identity), answering 422 incomplete without calling the handler, instead
+// of handling it with what it has and reporting it as incomplete (the
+// default; see the package documentation). For users who prefer a sender's
+// failed delivery to a handler working on a partial alert. A Route only.
+func WithStrictPayload() Option {
+	return func(c *config) {
+		c.routeOption("WithStrictPayload")
+		c.strict = true
+	}
+}
+
+// WithBadPayloadStatus sets the status answered to an authentic delivery
+// whose body does not decode (outcome bad_payload). Default 400, which
+// every sender shows as a failed delivery; Checkly also retries it five
+// times in vain, and http.StatusOK stops that (the observer still reports
+// every such delivery). A Route only.
+func WithBadPayloadStatus(status int) Option {
+	return func(c *config) {
+		c.routeOption("WithBadPayloadStatus")
+		c.badPayloadStatus = status
+	}
+}
+
+// WithTemplateKeys tells the route which key of the sender's body, as the
+// user's template writes it, carries which of the sender's variables:
+// WithTemplateKeys(event.KeyMap{"type": "ALERT_TYPE", "started":
+// "STARTED_AT"}) for a Checkly template rendering {"type":"{{ALERT_TYPE}}",
+// "started":"{{STARTED_AT}}"}. The payload type (checkly.Alert, oncall.Event,
+// datadog.Event) is then filled from those keys as if the template used its
+// own names (see event.Remap): the event type, the resource, the time and
+// the identity the route needs among them. Keys may be JSON Pointers for
+// nested members. The payload type must implement event.Mapped, and every
+// variable must be one it has; construction fails otherwise. JSON bodies
+// only: a form-encoded Datadog body is decoded as it is. A Route only.
+func WithTemplateKeys(keys event.KeyMap) Option {
+	return func(c *config) {
+		c.routeOption("WithTemplateKeys")
+		c.keys = keys
+	}
+}

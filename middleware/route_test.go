@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	"github.com/hookseal/hookseal/store"
 	"github.com/hookseal/hookseal/verify"
 )
@@ -37,15 +38,8 @@ const secret = "middleware-test-secret"
 
 var t0 = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
-// clock is a settable clock shared by a verifier and a store.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{now: t} }
-func (c *clock) Now() time.Time   { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)  { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+// newClock is the settable clock a route and its store share.
+func newClock(t time.Time) *middlewaretest.Clock { return middlewaretest.NewClock(t) }
 
 func alertBody(typ, check string, started time.Time) []byte {
 	return []byte(fmt.Sprintf(`{"alert_type":%q,"check_id":%q,"started_at":%q}`, typ, check, started.Format(time.RFC3339)))
@@ -91,9 +85,9 @@ func (r *recorder) last(t *testing.T) middleware.Report {
 // fixture is a receiver over real HTTP on loopback.
 type fixture struct {
 	srv   *httptest.Server
-	clock *clock
+	clock *middlewaretest.Clock
 	obs   *recorder
-	store *flakyStore
+	store *middlewaretest.FailingStore
 	calls atomic.Int32
 	seen  []string // event types the handler saw, in order
 	mu    sync.Mutex
@@ -102,8 +96,8 @@ type fixture struct {
 func newFixture(t *testing.T, fn middleware.HandlerFunc[alert], opts ...middleware.Option) *fixture {
 	t.Helper()
 	f := &fixture{clock: newClock(t0), obs: &recorder{}}
-	f.store = &flakyStore{Store: store.NewMemory(store.WithClock(f.clock.Now))}
-	v, err := verify.Checkly(verify.Secrets(secret), verify.WithClock(f.clock.Now))
+	f.store = middlewaretest.NewFailingStore(store.NewMemory(store.WithClock(f.clock.Now)), false)
+	v, err := verify.Checkly(verify.Secrets(secret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +111,8 @@ func newFixture(t *testing.T, fn middleware.HandlerFunc[alert], opts ...middlewa
 		}
 		return fn(ctx, e)
 	}
-	opts = append([]middleware.Option{middleware.WithStore(f.store), middleware.WithObserver(f.obs.observe)}, opts...)
-	h, err := middleware.Handle(v, wrapped, opts...)
+	opts = append([]middleware.Option{middleware.WithStore(f.store), middleware.WithObserver(f.obs.observe), middleware.WithClock(f.clock.Now)}, opts...)
+	h, err := middleware.NewRoute(v, wrapped, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,44 +145,27 @@ func expect(t *testing.T, resp *http.Response, body string, want middleware.Outc
 	}
 }
 
-// flakyStore is the real memory store with a switch that makes every call
-// fail, standing in for a store whose server went away.
-type flakyStore struct {
-	store.Store
-	down atomic.Bool
-}
-
-var errDown = errors.New("store: connection refused")
-
-func (s *flakyStore) Claim(ctx context.Context, key string, lease time.Duration) (store.Claim, error) {
-	if s.down.Load() {
-		return store.Claim{}, errDown
-	}
-	return s.Store.Claim(ctx, key, lease)
-}
-
-func (s *flakyStore) Advance(ctx context.Context, r string, at time.Time, ttl time.Duration) (bool, error) {
-	if s.down.Load() {
-		return false, errDown
-	}
-	return s.Store.Advance(ctx, r, at, ttl)
-}
-
 func TestOutcomeStatusTable(t *testing.T) {
 	want := map[middleware.Outcome]int{
-		middleware.Processed: 200, middleware.Unhandled: 200, middleware.Duplicate: 200,
-		middleware.Stale: 200, middleware.OutOfOrder: 200, middleware.InFlight: 409,
+		middleware.Processed: 200, middleware.Unhandled: 200, middleware.Incomplete: 200, middleware.Duplicate: 200,
+		middleware.Stale: 200, middleware.OutOfOrder: 200, middleware.InFlight: 409, middleware.ClaimLost: 200,
 		middleware.Unauthenticated: 401, middleware.TooLarge: 413, middleware.BadRequest: 400,
 		middleware.BadPayload: 400, middleware.MethodNotAllowed: 405, middleware.HandlerError: 500,
-		middleware.StoreUnavailable: 503,
+		middleware.StoreUnavailable: 503, middleware.Forwarded: 200,
 	}
-	if len(want) != len(middleware.Outcomes) {
-		t.Fatalf("table covers %d outcomes, Outcomes lists %d", len(want), len(middleware.Outcomes))
+	all := middleware.AllOutcomes()
+	if len(want) != len(all) {
+		t.Fatalf("table covers %d outcomes, AllOutcomes lists %d", len(want), len(all))
 	}
-	for _, o := range middleware.Outcomes {
+	for _, o := range all {
 		if o.Status() != want[o] {
 			t.Errorf("%s: status %d, want %d", o, o.Status(), want[o])
 		}
+	}
+	// The list is the caller's: changing it changes nothing for the next.
+	all[0] = "mutated"
+	if middleware.AllOutcomes()[0] != middleware.Processed {
+		t.Fatal("AllOutcomes shares its slice")
 	}
 }
 
@@ -227,8 +204,9 @@ func TestDuplicate(t *testing.T) {
 	if n := f.calls.Load(); n != 1 {
 		t.Fatalf("handler ran %d times", n)
 	}
-	// After the window the key is forgotten and the delivery is new again.
-	f.clock.Set(t0.Add(middleware.DefaultDedupeWindow + time.Minute))
+	// After the window (raised to the oldest signed time accepted plus
+	// skew: 1 h 1 min) the key is forgotten and the delivery is new again.
+	f.clock.Set(t0.Add(middleware.DefaultMaxStampAge + verify.DefaultMaxSkew + time.Minute))
 	resp, rb = f.send(t, signed(t, f.srv.URL, body, f.clock.Now()))
 	expect(t, resp, rb, middleware.Processed)
 }
@@ -536,15 +514,15 @@ func TestOrderingOffByDefault(t *testing.T) {
 
 func TestStoreUnavailable(t *testing.T) {
 	f := newFixture(t, nil, middleware.WithOrdering(0))
-	f.store.down.Store(true)
+	f.store.SetDown(true)
 	body := alertBody("ALERT_FAILURE", "c", t0)
 	resp, rb := f.send(t, signed(t, f.srv.URL, body, t0))
 	expect(t, resp, rb, middleware.StoreUnavailable)
-	if !errors.Is(f.obs.last(t).Err, errDown) || f.calls.Load() != 0 {
+	if !errors.Is(f.obs.last(t).Err, middlewaretest.ErrStoreDown) || f.calls.Load() != 0 {
 		t.Fatalf("report = %+v, calls = %d", f.obs.last(t), f.calls.Load())
 	}
 	// The store comes back; the sender's retry is processed once.
-	f.store.down.Store(false)
+	f.store.SetDown(false)
 	resp, rb = f.send(t, signed(t, f.srv.URL, body, t0.Add(20*time.Second)))
 	expect(t, resp, rb, middleware.Processed)
 	if f.calls.Load() != 1 {
@@ -554,7 +532,7 @@ func TestStoreUnavailable(t *testing.T) {
 
 func TestStoreFailOpen(t *testing.T) {
 	f := newFixture(t, nil, middleware.WithStoreFailOpen(), middleware.WithOrdering(0))
-	f.store.down.Store(true)
+	f.store.SetDown(true)
 	body := alertBody("ALERT_FAILURE", "c", t0)
 	for range 2 {
 		resp, rb := f.send(t, signed(t, f.srv.URL, body, t0))
@@ -603,21 +581,33 @@ func TestRouter(t *testing.T) {
 func TestConstructionErrors(t *testing.T) {
 	v, _ := verify.Checkly(verify.Secrets(secret))
 	noop := func(context.Context, middleware.Event[alert]) error { return nil }
-	if _, err := middleware.Handle[alert](nil, noop); err == nil {
+	if _, err := middleware.NewRoute[alert](nil, noop); err == nil {
 		t.Error("nil verifier accepted")
 	}
-	if _, err := middleware.Handle[alert](v, nil); err == nil {
+	if _, err := middleware.NewRoute[alert](v, nil); err == nil {
 		t.Error("nil handler accepted")
 	}
-	if _, err := middleware.Handle(v, noop, middleware.WithMaxBodyBytes(0)); err == nil || !strings.Contains(err.Error(), "WithMaxBodyBytes") {
+	if _, err := middleware.NewRoute(v, noop, middleware.WithMaxBodyBytes(0)); err == nil || !strings.Contains(err.Error(), "WithMaxBodyBytes") {
 		t.Errorf("zero body limit: %v", err)
 	}
-	if _, err := middleware.Handle(v, noop, middleware.WithDedupeWindow(-time.Second), middleware.WithMethods()); err == nil ||
+	if _, err := middleware.NewRoute(v, noop, middleware.WithDedupeWindow(-time.Second), middleware.WithMethods()); err == nil ||
 		!strings.Contains(err.Error(), "WithDedupeWindow") || !strings.Contains(err.Error(), "WithMethods") {
 		t.Errorf("every bad option is named: %v", err)
 	}
+	for name, opt := range map[string]middleware.Option{
+		"WithFreshness":        middleware.WithFreshness(verify.Window{}),
+		"WithMaxStampAge":      middleware.WithMaxStampAge(0),
+		"WithClock":            middleware.WithClock(nil),
+		"WithBadPayloadStatus": middleware.WithBadPayloadStatus(42),
+		"WithObserver":         middleware.WithObserver(nil),
+		"WithStore":            middleware.WithStore(nil),
+	} {
+		if _, err := middleware.NewRoute(v, noop, opt); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s with a bad value: %v", name, err)
+		}
+	}
 	type plain struct{ A string }
-	if _, err := middleware.Handle(v, func(context.Context, middleware.Event[plain]) error { return nil }, middleware.WithOrdering(0)); err == nil ||
+	if _, err := middleware.NewRoute(v, func(context.Context, middleware.Event[plain]) error { return nil }, middleware.WithOrdering(0)); err == nil ||
 		!strings.Contains(err.Error(), "event.Payload") {
 		t.Errorf("ordering on a payload without event.Payload: %v", err)
 	}
@@ -628,9 +618,10 @@ func TestUserStructWithoutPayloadInterface(t *testing.T) {
 		AlertType string // matched case-insensitively, as encoding/json v1 users expect
 		CheckID   string `json:"check_id"`
 	}
-	v, _ := verify.Checkly(verify.Secrets(secret), verify.WithClock(func() time.Time { return t0 }))
+	v, _ := verify.Checkly(verify.Secrets(secret))
 	var got middleware.Event[mine]
-	h, err := middleware.Handle(v, func(_ context.Context, e middleware.Event[mine]) error { got = e; return nil })
+	h, err := middleware.NewRoute(v, func(_ context.Context, e middleware.Event[mine]) error { got = e; return nil },
+		middleware.WithClock(func() time.Time { return t0 }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,17 +88,18 @@ const sweepBudget = 8
 // # Tokens
 //
 // Claim tokens are the decimal form of a counter unique to the store, so no
-// two claims of one Memory share a token. They guard against mistakes (a
+// two claims of one Memory share a token, and the counter is also the
+// claim's Fence: it grows with every claim. They guard against mistakes (a
 // slow handler whose lease ran out committing over the copy that took the
 // key after it), not against an attacker: code that can call the store can
 // do anything to it, so unguessable tokens would add nothing in-process.
 //
 // # Leases and contexts
 //
-// Commit and Release succeed after the claim's lease has run out as long as
-// no other claim has taken the key and the expired claim has not yet been
-// swept or evicted (the work was done, and recording it prevents a second
-// run); otherwise they return [ErrClaimLost]. Every operation returns the
+// Renew, Commit and Release succeed after the claim's lease has run out as
+// long as no other claim has taken the key and the expired claim has not
+// yet been swept or evicted (the work was done, and recording it prevents a
+// second run); otherwise they return [ErrClaimLost]. Every operation returns the
 // context's error, changing nothing, when ctx is already done; an operation
 // never blocks beyond a short lock, so the context is not consulted after
 // that.
@@ -333,7 +334,32 @@ func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Cl
 		s.held.push(e)
 	}
 	s.mu.Unlock()
-	return Claim{Key: key, Token: strconv.FormatUint(tok, 10), State: Claimed}, nil
+	return Claim{Key: key, Token: strconv.FormatUint(tok, 10), State: Claimed, Fence: tok}, nil
+}
+
+// Renew implements [Store.Renew]. It returns another error, changing
+// nothing, when ctx is done or lease is not positive.
+func (m *Memory) Renew(ctx context.Context, c Claim, lease time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if lease <= 0 {
+		return fmt.Errorf("%w: Renew lease %v", ErrInvalidDuration, lease)
+	}
+	s := m.shard(c.Key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := m.now()
+	tok, ok := parseToken(c.Token)
+	e, found := s.keys[c.Key]
+	if !ok || !found || e.done || e.val != tok {
+		s.sweep(now)
+		return ErrClaimLost
+	}
+	e.exp = deadline(now, lease)
+	s.held.fix(e)
+	s.sweep(now)
+	return nil
 }
 
 // Commit implements [Store.Commit]. A claim is consumed by Commit: a second

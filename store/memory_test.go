@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	"github.com/hookseal/hookseal/store"
 	"github.com/hookseal/hookseal/store/storetest"
 )
@@ -30,36 +31,21 @@ func TestMemoryContract(t *testing.T) {
 	})
 }
 
-// clock is a hand-stepped clock for WithClock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) step(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock is hookseal's one hand-stepped test clock, set to a fixed start.
+func newClock() *middlewaretest.Clock {
+	return middlewaretest.NewClock(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // fixture is a Memory on a stepped clock with helpers that fail the test.
 type fixture struct {
 	t   *testing.T
 	m   *store.Memory
-	clk *clock
+	clk *middlewaretest.Clock
 }
 
 func newFixture(t *testing.T, opts ...store.MemoryOption) *fixture {
 	clk := newClock()
-	return &fixture{t: t, clk: clk, m: store.NewMemory(append([]store.MemoryOption{store.WithClock(clk.now)}, opts...)...)}
+	return &fixture{t: t, clk: clk, m: store.NewMemory(append([]store.MemoryOption{store.WithClock(clk.Now)}, opts...)...)}
 }
 
 func (f *fixture) claim(key string, lease time.Duration, want store.State) store.Claim {
@@ -106,9 +92,9 @@ func TestMemoryClockExpiry(t *testing.T) {
 	t.Run("lease ends exactly at its deadline", func(t *testing.T) {
 		f := newFixture(t)
 		c1 := f.claim("k", 10*time.Second, store.Claimed)
-		f.clk.step(10*time.Second - time.Nanosecond)
+		f.clk.Add(10*time.Second - time.Nanosecond)
 		f.claim("k", time.Minute, store.InFlight)
-		f.clk.step(time.Nanosecond)
+		f.clk.Add(time.Nanosecond)
 		c2 := f.claim("k", time.Minute, store.Claimed)
 		if c1.Token == c2.Token {
 			t.Fatal("token reused")
@@ -117,15 +103,15 @@ func TestMemoryClockExpiry(t *testing.T) {
 	t.Run("window ends exactly at its deadline", func(t *testing.T) {
 		f := newFixture(t)
 		f.commit(f.claim("k", time.Minute, store.Claimed), 10*time.Minute, nil)
-		f.clk.step(10*time.Minute - time.Nanosecond)
+		f.clk.Add(10*time.Minute - time.Nanosecond)
 		f.claim("k", time.Minute, store.Done)
-		f.clk.step(time.Nanosecond)
+		f.clk.Add(time.Nanosecond)
 		f.claim("k", time.Minute, store.Claimed)
 	})
 	t.Run("commit after the lease, nobody took over: recorded", func(t *testing.T) {
 		f := newFixture(t)
 		c := f.claim("k", time.Second, store.Claimed)
-		f.clk.step(time.Hour)
+		f.clk.Add(time.Hour)
 		f.commit(c, 10*time.Minute, nil)
 		f.claim("k", time.Minute, store.Done)
 		f.stats(store.MemoryStats{Done: 1})
@@ -133,7 +119,7 @@ func TestMemoryClockExpiry(t *testing.T) {
 	t.Run("release after the lease, nobody took over: freed", func(t *testing.T) {
 		f := newFixture(t)
 		c := f.claim("k", time.Second, store.Claimed)
-		f.clk.step(time.Hour)
+		f.clk.Add(time.Hour)
 		f.release(c, nil)
 		f.stats(store.MemoryStats{})
 		f.claim("k", time.Minute, store.Claimed)
@@ -141,7 +127,7 @@ func TestMemoryClockExpiry(t *testing.T) {
 	t.Run("commit after a takeover: lost", func(t *testing.T) {
 		f := newFixture(t)
 		c1 := f.claim("k", time.Second, store.Claimed)
-		f.clk.step(2 * time.Second)
+		f.clk.Add(2 * time.Second)
 		c2 := f.claim("k", time.Minute, store.Claimed)
 		f.commit(c1, time.Minute, store.ErrClaimLost)
 		f.release(c1, store.ErrClaimLost)
@@ -151,48 +137,48 @@ func TestMemoryClockExpiry(t *testing.T) {
 	t.Run("ordering ttl ends exactly at its deadline", func(t *testing.T) {
 		f := newFixture(t)
 		f.advance("r", t0, time.Hour, true)
-		f.clk.step(time.Hour - time.Nanosecond)
+		f.clk.Add(time.Hour - time.Nanosecond)
 		f.advance("r", t0.Add(-time.Second), time.Hour, false)
-		f.clk.step(time.Nanosecond)
+		f.clk.Add(time.Nanosecond)
 		f.advance("r", t0.Add(-time.Second), time.Hour, true)
 	})
 	t.Run("a refused advance does not extend the ttl", func(t *testing.T) {
 		f := newFixture(t)
 		f.advance("r", t0, 10*time.Second, true)
-		f.clk.step(5 * time.Second)
+		f.clk.Add(5 * time.Second)
 		f.advance("r", t0.Add(-time.Second), time.Hour, false)
-		f.clk.step(5 * time.Second)
+		f.clk.Add(5 * time.Second)
 		f.advance("r", t0.Add(-time.Second), time.Hour, true)
 	})
 	t.Run("an accepted advance restarts the ttl", func(t *testing.T) {
 		f := newFixture(t)
 		f.advance("r", t0, 10*time.Second, true)
-		f.clk.step(5 * time.Second)
+		f.clk.Add(5 * time.Second)
 		f.advance("r", t0, 10*time.Second, true)
-		f.clk.step(7 * time.Second)
+		f.clk.Add(7 * time.Second)
 		f.advance("r", t0.Add(-time.Second), time.Hour, false)
-		f.clk.step(3 * time.Second)
+		f.clk.Add(3 * time.Second)
 		f.advance("r", t0.Add(-time.Second), time.Hour, true)
 	})
 	t.Run("huge durations saturate", func(t *testing.T) {
 		f := newFixture(t)
 		f.commit(f.claim("k", math.MaxInt64, store.Claimed), math.MaxInt64, nil)
 		f.advance("r", t0, math.MaxInt64, true)
-		f.clk.step(200 * 365 * 24 * time.Hour)
+		f.clk.Add(200 * 365 * 24 * time.Hour)
 		f.claim("k", time.Minute, store.Done)
 		f.advance("r", t0.Add(-time.Second), time.Hour, false)
 	})
 	t.Run("the clock going back does not expire anything", func(t *testing.T) {
 		f := newFixture(t)
 		f.claim("k", time.Minute, store.Claimed)
-		f.clk.step(-time.Hour)
+		f.clk.Add(-time.Hour)
 		f.claim("k", time.Minute, store.InFlight)
 	})
 	t.Run("leases measured from a clock behind its first reading", func(t *testing.T) {
 		f := newFixture(t)
-		f.clk.step(-time.Hour)
+		f.clk.Add(-time.Hour)
 		f.claim("k", time.Minute, store.Claimed)
-		f.clk.step(time.Minute)
+		f.clk.Add(time.Minute)
 		f.claim("k", time.Minute, store.Claimed)
 	})
 }
@@ -242,10 +228,10 @@ func TestMemoryEviction(t *testing.T) {
 	t.Run("nearest window first, claims last", func(t *testing.T) {
 		f := newFixture(t, store.WithMaxEntries(3))
 		a := f.claim("a", time.Minute, store.Claimed) // held until +60s
-		f.clk.step(time.Second)
+		f.clk.Add(time.Second)
 		f.commit(f.claim("b", time.Minute, store.Claimed), 10*time.Minute, nil)
 		f.commit(f.claim("c", time.Minute, store.Claimed), time.Minute, nil)
-		f.clk.step(time.Second)
+		f.clk.Add(time.Second)
 		f.claim("d", time.Minute, store.Claimed) // full: c goes (nearest window)
 		f.stats(store.MemoryStats{InFlight: 2, Done: 1, Evicted: 1})
 		f.claim("b", time.Minute, store.Done)
@@ -263,7 +249,7 @@ func TestMemoryEviction(t *testing.T) {
 		f.claim("a", 10*time.Second, store.Claimed)
 		f.commit(f.claim("b", time.Minute, store.Claimed), time.Minute, nil)
 		f.commit(f.claim("c", time.Minute, store.Claimed), time.Hour, nil)
-		f.clk.step(2 * time.Minute) // a's lease and b's window are over
+		f.clk.Add(2 * time.Minute) // a's lease and b's window are over
 		f.claim("d", time.Minute, store.Claimed)
 		f.claim("e", time.Minute, store.Claimed)
 		f.stats(store.MemoryStats{InFlight: 2, Done: 1, Expired: 2})
@@ -307,7 +293,7 @@ func TestMemorySweep(t *testing.T) {
 		f.advance("r"+strconv.Itoa(i), t0, time.Minute, true)
 	}
 	f.stats(store.MemoryStats{Done: 100, Resources: 100})
-	f.clk.step(2 * time.Minute)
+	f.clk.Add(2 * time.Minute)
 	f.claim("other", time.Hour, store.Claimed)
 	for range 100 { // every operation sweeps a few
 		if s := f.m.Stats(); s.Done == 0 && s.Resources == 0 {
@@ -334,7 +320,7 @@ func TestMemoryTurnoverByExpiry(t *testing.T) {
 		if _, err := f.m.Advance(ctx, "r"+strconv.FormatUint(i, 10), t0, time.Second); err != nil {
 			t.Fatal(err)
 		}
-		f.clk.step(time.Millisecond)
+		f.clk.Add(time.Millisecond)
 		if i%1000 == 0 {
 			s := f.m.Stats()
 			peak = max(peak, s.Done+s.InFlight, s.Resources)

@@ -5,10 +5,11 @@
 // A Store serves two jobs:
 //
 //   - Deduplication, in two phases. Claim marks a delivery in flight before
-//     its handler runs; Commit marks it done for the dedupe window after the
-//     handler succeeds; Release forgets the claim when the handler fails, so
-//     the sender's retry is processed. A delivery is never marked done before
-//     it has been handled.
+//     its handler runs; Renew extends the claim's lease while the handler
+//     runs, so a slow handler is never run twice at once; Commit marks it
+//     done for the dedupe window after the handler succeeds; Release forgets
+//     the claim when the handler fails, so the sender's retry is processed.
+//     A delivery is never marked done before it has been handled.
 //   - Ordering. Advance keeps, per resource, the newest event time processed,
 //     and refuses events older than it: a late retry of a FAILURE that lands
 //     after its RECOVERY.
@@ -55,12 +56,21 @@ func (s State) String() string {
 }
 
 // Claim is the result of Store.Claim. Token proves ownership: only the
-// claim's holder can Commit or Release it, so a slow process whose lease
-// expired cannot undo the work of the process that claimed the key after it.
+// claim's holder can Renew, Commit or Release it, so a slow process whose
+// lease expired cannot undo the work of the process that claimed the key
+// after it.
 type Claim struct {
 	Key   string
 	Token string
 	State State
+	// Fence is a fencing token: it grows with every claim of the key, so a
+	// claim taken after another one's lease ran out has a larger fence than
+	// it. A handler hands it to a downstream that keeps the largest fence
+	// seen per idempotency key and refuses writes with a smaller one: then
+	// a holder that lost its claim (a pause longer than its lease) cannot
+	// overwrite the work of the holder after it. 0 for InFlight and Done
+	// results.
+	Fence uint64
 }
 
 // ErrClaimLost is returned by Commit and Release when the key is no longer
@@ -84,6 +94,14 @@ type Store interface {
 	// and Done when it was committed within its window. An InFlight or Done
 	// result owns nothing: its Token is empty.
 	Claim(ctx context.Context, key string, lease time.Duration) (Claim, error)
+
+	// Renew extends the claim's lease to lease from now, while its holder
+	// is still working. It fails with ErrClaimLost, changing nothing, when
+	// c no longer holds the key (committed, released, or taken over after
+	// its lease ran out). Whether a claim whose lease ran out, and that
+	// nobody took over, may still be renewed is the implementation's
+	// choice, as for Commit.
+	Renew(ctx context.Context, c Claim, lease time.Duration) error
 
 	// Commit marks the claimed key done for window. It fails with
 	// ErrClaimLost when c no longer holds the key. A claim is consumed by

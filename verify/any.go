@@ -11,9 +11,8 @@ import (
 // (Datadog with Basic credentials or an OAuth JWT bearer, or a secret being
 // moved from one mechanism to another).
 //
-// An authentic but stale delivery counts as accepted by its verifier: its
-// Delivery and freshness error are returned as they are. When none accepts,
-// the error joins every verifier's error, so errors.Is finds each cause.
+// When none accepts, the error joins every verifier's error, so errors.Is
+// finds each cause.
 func AnyOf(vs ...Verifier) (Verifier, error) {
 	if len(vs) == 0 {
 		return nil, errorf(ErrNoSecret, "AnyOf needs at least one verifier")
@@ -33,8 +32,8 @@ func (a anyOf) Verify(h http.Header, body []byte) (Delivery, error) {
 	var errs []error
 	for i, v := range a {
 		d, err := v.Verify(h, body)
-		if err == nil || (d.Verified && IsStale(err)) {
-			return d, err
+		if err == nil {
+			return d, nil
 		}
 		if i == 0 {
 			first = d

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -12,11 +11,11 @@ import (
 // body bytes. It decides and never writes: the caller turns the result into
 // an HTTP answer.
 //
-// On success err is nil and the Delivery is Verified. When the delivery is
-// authentic but outside the freshness window, the Delivery is still returned
-// (Verified, with its Timestamp) together with an error wrapping ErrTooOld or
-// ErrTooNew, so a caller can drop it as stale rather than unauthenticated.
-// Every other error leaves the Delivery zero but for Provider.
+// It returns the Delivery and a nil error when a configured secret or
+// credential proves the delivery authentic, and otherwise a zero Delivery
+// (but for Provider) and an error wrapping one of the package's sentinels.
+// A verifier does not judge freshness: the sender's time is reported in the
+// Delivery, and the caller judges it with a Window (the middleware does).
 //
 // Implementations are safe for concurrent use.
 type Verifier interface {
@@ -28,12 +27,19 @@ type Delivery struct {
 	// Provider names the sender ("checkly", "statusstack", ...).
 	Provider string
 
-	// Verified is true when a configured secret or credential matched.
-	Verified bool
-
 	// SecretID identifies which configured secret or credential matched
 	// (its Secret.ID). It is never the secret itself.
 	SecretID string
+
+	// Scope tells apart deliveries authenticated by different credentials
+	// of one provider (two Datadog accounts, two tenants): a one-way
+	// fingerprint of the credential that matched, 16 hex digits, equal for
+	// every delivery that credential authenticates. It is part of Key, and
+	// the middleware keeps ordering state per provider and Scope, so two
+	// routes of one provider that share a store never share state by
+	// accident. It is derived with PBKDF2 and reveals nothing usable about
+	// the credential.
+	Scope string
 
 	// Timestamp is the sender's time for this delivery, or zero when the
 	// sender sent none.
@@ -44,8 +50,16 @@ type Delivery struct {
 	// timestamp header). An unsigned timestamp, such as Checkly's
 	// x-checkly-timestamp header, is advisory: whoever replays a captured
 	// delivery can change it, so freshness based on it stops late retries
-	// but not replays. Deduplication is the replay defence.
+	// but not replays.
 	TimestampSigned bool
+
+	// BodySigned is true when the signature covers the body (every HMAC
+	// scheme), so what the body says was written by the sender and cannot
+	// be changed by whoever replays the delivery: a time in the body bounds
+	// how old the delivery can be. It is false for credentials that sign
+	// nothing (a token, Basic credentials, a JWT bearer): they prove who
+	// sent a delivery, not what it says.
+	BodySigned bool
 
 	// ID is the sender's delivery id when the scheme signs one (Standard
 	// Webhooks' webhook-id); empty otherwise.
@@ -57,8 +71,9 @@ type Delivery struct {
 	Key Key
 }
 
-// Key is a delivery's deduplication key: a SHA-256 over the provider name and
-// authenticated material. Which material depends on the scheme:
+// Key is a delivery's deduplication key: a SHA-256 over the provider name,
+// the credential's Scope and authenticated material. Which material depends
+// on the scheme:
 //
 //   - the signed delivery id, when the scheme signs one (Standard Webhooks):
 //     the sender's own statement of which retries are one delivery;
@@ -81,17 +96,44 @@ func (k Key) IsZero() bool { return k == Key{} }
 // store keys without an intermediate string.
 func (k Key) AppendHex(dst []byte) []byte { return hex.AppendEncode(dst, k[:]) }
 
-// The key derivations. Each tags its input so the three kinds can never
-// produce one another's keys.
-const keyDomain = "hookseal/delivery-key/v1\x00"
+// Mix returns a key derived from k and extra: the same inputs give the same
+// key, and no extra value gives k itself. The middleware uses it to tell
+// apart two deliveries whose bodies are byte-identical but whose unsigned
+// timestamps differ (a Checkly template with neither CHECK_RESULT_ID nor
+// STARTED_AT).
+func (k Key) Mix(extra string) Key {
+	h := sha256.New()
+	h.Write([]byte(keyDomain))
+	h.Write([]byte{'x'})
+	h.Write(k[:])
+	h.Write([]byte(extra))
+	var out Key
+	h.Sum(out[:0])
+	return out
+}
 
-func deriveKey(provider string, kind byte, digest []byte) Key {
-	// provider is bounded by construction (maxProviderLen) and digest is at
-	// most one SHA-256, so the whole input fits a fixed buffer and the
-	// derivation does not allocate.
-	var buf [len(keyDomain) + maxProviderLen + 2 + sha256.Size]byte
+// The key derivations. Each tags its input so the kinds can never produce
+// one another's keys.
+const keyDomain = "hookseal/delivery-key/v2\x00"
+
+// maxScopeLen bounds a scope in key derivation; scopes made by this package
+// are 16 bytes, and a custom verifier's longer one is hashed first.
+const maxScopeLen = 64
+
+func deriveKey(provider, scope string, kind byte, digest []byte) Key {
+	if len(scope) > maxScopeLen {
+		s := sha256.Sum256([]byte(scope))
+		scope = hex.EncodeToString(s[:])
+	}
+	// provider is bounded by construction (maxProviderLen), scope as above,
+	// and digest is at most one SHA-256, so the whole input fits a fixed
+	// buffer and the derivation does not allocate.
+	var buf [len(keyDomain) + maxProviderLen + 1 + maxScopeLen + 2 + sha256.Size]byte
 	n := copy(buf[:], keyDomain)
 	n += copy(buf[n:], provider)
+	buf[n] = 0
+	n++
+	n += copy(buf[n:], scope)
 	buf[n] = 0
 	buf[n+1] = kind
 	n += 2
@@ -99,20 +141,21 @@ func deriveKey(provider string, kind byte, digest []byte) Key {
 	return sha256.Sum256(buf[:n])
 }
 
-func keyFromMAC(provider string, mac []byte) Key { return deriveKey(provider, 'm', mac) }
+func keyFromMAC(provider, scope string, mac []byte) Key { return deriveKey(provider, scope, 'm', mac) }
 
-func keyFromID(provider, id string) Key {
+func keyFromID(provider, scope, id string) Key {
 	d := sha256.Sum256([]byte(id))
-	return deriveKey(provider, 'i', d[:])
+	return deriveKey(provider, scope, 'i', d[:])
 }
 
 // KeyFromBody derives the deduplication key for senders that sign nothing
 // (shared token, Basic, JWT bearer): the SHA-256 of the raw body under the
-// provider's name. Custom Verifier implementations use it so their keys
-// follow the same rules as the built-in ones.
-func KeyFromBody(provider string, body []byte) Key {
+// provider's name and the credential's scope. Custom Verifier
+// implementations use it so their keys follow the same rules as the
+// built-in ones.
+func KeyFromBody(provider, scope string, body []byte) Key {
 	d := sha256.Sum256(body)
-	return deriveKey(provider, 'b', d[:])
+	return deriveKey(provider, scope, 'b', d[:])
 }
 
 // maxProviderLen bounds provider names so key derivation uses a fixed buffer.
@@ -124,49 +167,6 @@ func checkProvider(name string) error {
 	}
 	if len(name) > maxProviderLen {
 		return errorf(ErrInvalidConfig, "provider name is %d bytes, limit %d", len(name), maxProviderLen)
-	}
-	return nil
-}
-
-// Secret is one shared secret a verifier accepts. Several secrets may be
-// active at once while a sender's secret is rotated; any one matching passes
-// and Delivery.SecretID reports which.
-type Secret struct {
-	// ID names the secret in Delivery.SecretID, logs and metrics.
-	// It must not be derived from the value.
-	ID string
-	// Value is the secret as the sender's settings show it.
-	Value string
-}
-
-// Secrets names the given values "s1", "s2", ... in order, for the common
-// case of secrets read from an environment variable or a flag.
-func Secrets(values ...string) []Secret {
-	out := make([]Secret, len(values))
-	for i, v := range values {
-		out[i] = Secret{ID: "s" + strconv.Itoa(i+1), Value: v}
-	}
-	return out
-}
-
-// checkSecrets validates a secret list at construction: at least one secret,
-// none empty, IDs present and distinct.
-func checkSecrets(secrets []Secret) error {
-	if len(secrets) == 0 {
-		return errorf(ErrNoSecret, "pass at least one secret")
-	}
-	seen := make(map[string]bool, len(secrets))
-	for i, s := range secrets {
-		if s.Value == "" {
-			return errorf(ErrNoSecret, "secret %d (id %q) is empty", i+1, s.ID)
-		}
-		if s.ID == "" {
-			return errorf(ErrInvalidConfig, "secret %d has no ID; use verify.Secrets or set Secret.ID", i+1)
-		}
-		if seen[s.ID] {
-			return errorf(ErrInvalidConfig, "secret id %q is used twice", s.ID)
-		}
-		seen[s.ID] = true
 	}
 	return nil
 }

@@ -7,7 +7,8 @@ import (
 
 // Sentinel errors. Every error a Verifier returns wraps exactly one of the
 // request-time sentinels, so callers branch with errors.Is; construction
-// errors wrap ErrNoSecret or ErrInvalidConfig. No error ever carries a secret,
+// errors wrap ErrNoSecret or ErrInvalidConfig; Window.Check's wrap ErrTooOld
+// or ErrTooNew. No error ever carries a secret,
 // a presented credential or an expected signature: the detail names headers,
 // lengths and formats only.
 var (
@@ -32,13 +33,13 @@ var (
 	// scheme accepts, or is out of the representable range.
 	ErrMalformedTimestamp = errors.New("timestamp malformed")
 
-	// ErrTooOld: the delivery is authentic but its timestamp lies further in
-	// the past than the tolerance allows (a late retry or a replay).
+	// ErrTooOld: Window.Check found the sender's time further in the past
+	// than the window allows (a late retry or a replay).
 	ErrTooOld = errors.New("timestamp too old")
 
-	// ErrTooNew: the delivery is authentic but its timestamp lies further in
-	// the future than the tolerance allows (sender clock skew or a forged
-	// unsigned timestamp).
+	// ErrTooNew: Window.Check found the sender's time further in the future
+	// than the window allows (sender clock skew or a forged unsigned
+	// timestamp).
 	ErrTooNew = errors.New("timestamp too far in the future")
 
 	// ErrUnauthorized: a non-HMAC credential (shared token, Basic
@@ -54,13 +55,6 @@ var (
 	// algorithm, an unknown placeholder in a signed-content template, ...).
 	ErrInvalidConfig = errors.New("invalid verifier configuration")
 )
-
-// IsStale reports whether err says an authentic delivery fell outside the
-// freshness window (ErrTooOld or ErrTooNew). Such deliveries are deliberate
-// drops, not authentication failures.
-func IsStale(err error) bool {
-	return errors.Is(err, ErrTooOld) || errors.Is(err, ErrTooNew)
-}
 
 // errorf wraps a sentinel with detail. The detail must never include secret
 // material; callers pass header names, lengths and formats only.

@@ -5,16 +5,17 @@ import (
 	"crypto/sha256"
 	"hash"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/hookseal/hookseal/verify/internal/header"
 )
 
-// HMAC verifies deliveries signed with HMAC-SHA256 under a Scheme. Build one
-// with NewHMAC or a preset constructor (Checkly, StatusStack, ...). It is safe
-// for concurrent use and, for schemes whose signature is hex over the body,
-// verifies a body already in memory without allocating.
-type HMAC struct {
+// HMACAuth verifies deliveries signed with HMAC-SHA256 under a Scheme. Build
+// one with HMAC or a preset constructor (Checkly, StatusStack, ...). It is
+// safe for concurrent use and, for schemes whose signature is hex over the
+// body, verifies a body already in memory without allocating.
+type HMACAuth struct {
 	scheme   Scheme
 	parts    []signedPart
 	opts     options
@@ -36,6 +37,7 @@ type HMAC struct {
 type hmacKey struct {
 	id    string
 	key   []byte
+	scope lazyScope
 	state sync.Pool // *macState
 }
 
@@ -63,25 +65,23 @@ func (st *macState) writeString(s string) {
 	}
 }
 
-// NewHMAC returns a verifier for scheme accepting any of secrets.
-// It fails closed: no secret, an empty secret, a secret that does not decode
-// under scheme.SecretFormat, or an inconsistent scheme is an error.
-func NewHMAC(scheme Scheme, secrets []Secret, opts ...Option) (*HMAC, error) {
+// HMAC returns a verifier for scheme accepting any of secrets.
+// It fails closed: no secret, a blank secret or one with whitespace around
+// it or a control character inside (CheckSecrets), a secret that does not
+// decode under scheme.SecretFormat, or an inconsistent scheme is an error.
+func HMAC(scheme Scheme, secrets []Secret, opts ...Option) (*HMACAuth, error) {
 	o, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
-	}
-	if o.provider != "" {
-		scheme.Provider = o.provider
 	}
 	parts, err := scheme.validate()
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSecrets(secrets); err != nil {
+	if err := CheckSecrets(secrets); err != nil {
 		return nil, err
 	}
-	v := &HMAC{
+	v := &HMACAuth{
 		scheme:    scheme,
 		parts:     parts,
 		opts:      o,
@@ -101,26 +101,26 @@ func NewHMAC(scheme Scheme, secrets []Secret, opts ...Option) (*HMAC, error) {
 		if err != nil {
 			return nil, err
 		}
-		v.keys = append(v.keys, &hmacKey{id: s.ID, key: key})
+		v.keys = append(v.keys, &hmacKey{id: s.ID, key: key, scope: newLazyScope(scheme.Provider, key)})
 	}
 	return v, nil
 }
 
 // Scheme returns the scheme v verifies (a copy).
-func (v *HMAC) Scheme() Scheme { return v.scheme }
+func (v *HMACAuth) Scheme() Scheme { return v.scheme }
 
 // Verify implements Verifier.
-func (v *HMAC) Verify(h http.Header, body []byte) (Delivery, error) {
+func (v *HMACAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	d := Delivery{Provider: v.provider}
 	s := &v.scheme
 
-	raw, st := singleHeader(h, v.sigHeader, v.opts.maxHeaderLen)
+	raw, st := header.Single(h, v.sigHeader, v.opts.maxHeaderLen)
 	switch st {
-	case headerAbsent:
+	case header.Absent:
 		return d, errorf(ErrMissingSignature, "header %s is missing or empty", s.SignatureHeader)
-	case headerRepeated:
+	case header.Repeated:
 		return d, errorf(ErrMalformedSignature, "header %s is sent more than once", s.SignatureHeader)
-	case headerTooLong:
+	case header.TooLong:
 		return d, errorf(ErrMalformedSignature, "header %s is longer than %d bytes", s.SignatureHeader, v.opts.maxHeaderLen)
 	}
 	var ph parsedHeader
@@ -130,10 +130,10 @@ func (v *HMAC) Verify(h http.Header, body []byte) (Delivery, error) {
 
 	var id string
 	if v.idHeader != "" {
-		var st headerState
-		id, st = singleHeader(h, v.idHeader, maxIDLen)
-		if st != headerOK && v.idSigned {
-			return d, errorf(ErrMissingSignature, "header %s: %s", s.IDHeader, describe(st, maxIDLen))
+		var st header.State
+		id, st = header.Single(h, v.idHeader, maxIDLen)
+		if st != header.OK && v.idSigned {
+			return d, errorf(ErrMissingSignature, "header %s: %s", s.IDHeader, st.Describe(maxIDLen))
 		}
 	}
 
@@ -142,10 +142,10 @@ func (v *HMAC) Verify(h http.Header, body []byte) (Delivery, error) {
 	// signature holds.
 	tsRaw := ph.timestamp
 	if v.tsHeader != "" {
-		var st headerState
-		tsRaw, st = singleHeader(h, v.tsHeader, maxTimestampLen)
-		if st == headerRepeated || st == headerTooLong {
-			return d, errorf(ErrMalformedTimestamp, "header %s: %s", s.TimestampHeader, describe(st, maxTimestampLen))
+		var st header.State
+		tsRaw, st = header.Single(h, v.tsHeader, maxTimestampLen)
+		if st == header.Repeated || st == header.TooLong {
+			return d, errorf(ErrMalformedTimestamp, "header %s: %s", s.TimestampHeader, st.Describe(maxTimestampLen))
 		}
 	}
 	if v.tsInSigned && tsRaw == "" {
@@ -176,29 +176,36 @@ func (v *HMAC) Verify(h http.Header, body []byte) (Delivery, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Verified = true
 	d.SecretID = matched.id
+	d.Scope = matched.scope.get()
 	d.Timestamp = ts
 	d.TimestampSigned = v.tsSigned && !ts.IsZero()
+	d.BodySigned = true
 	switch {
 	case v.idSigned:
 		d.ID = id
-		d.Key = keyFromID(v.provider, id)
+		d.Key = keyFromID(v.provider, d.Scope, id)
 	case v.bodyOnly:
-		d.Key = keyFromMAC(v.provider, mac[:])
+		d.Key = keyFromMAC(v.provider, d.Scope, mac[:])
 	default:
-		d.Key = KeyFromBody(v.provider, body)
-	}
-	if err := v.opts.checkFreshness(ts); err != nil {
-		return d, err
+		d.Key = KeyFromBody(v.provider, d.Scope, body)
 	}
 	return d, nil
 }
 
 // compute returns the MAC of the signed content under one key.
-func (v *HMAC) compute(k *hmacKey, body []byte, ts, id string) [sha256.Size]byte {
+func (v *HMACAuth) compute(k *hmacKey, body []byte, ts, id string) [sha256.Size]byte {
 	st := k.get()
-	for _, p := range v.parts {
+	writeSigned(st, v.parts, body, ts, id)
+	st.h.Sum(st.sum[:0])
+	mac := st.sum
+	k.state.Put(st)
+	return mac
+}
+
+// writeSigned feeds the signed content the parts describe to st's hash.
+func writeSigned(st *macState, parts []signedPart, body []byte, ts, id string) {
+	for _, p := range parts {
 		switch p.kind {
 		case partBody:
 			st.h.Write(body)
@@ -210,14 +217,10 @@ func (v *HMAC) compute(k *hmacKey, body []byte, ts, id string) [sha256.Size]byte
 			st.writeString(p.lit)
 		}
 	}
-	st.h.Sum(st.sum[:0])
-	mac := st.sum
-	k.state.Put(st)
-	return mac
 }
 
 // timestamp parses the delivery's timestamp once the signature holds.
-func (v *HMAC) timestamp(tsRaw string, body []byte) (time.Time, error) {
+func (v *HMACAuth) timestamp(tsRaw string, body []byte) (time.Time, error) {
 	s := &v.scheme
 	if s.TimestampField != "" {
 		val, found, err := topLevelString(body, s.TimestampField)
@@ -235,16 +238,4 @@ func (v *HMAC) timestamp(tsRaw string, body []byte) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return ParseTimestamp(tsRaw, s.TimestampFormat)
-}
-
-func describe(st headerState, max int) string {
-	switch st {
-	case headerAbsent:
-		return "missing or empty"
-	case headerRepeated:
-		return "sent more than once"
-	case headerTooLong:
-		return "longer than " + strconv.Itoa(max) + " bytes"
-	}
-	return "ok"
 }

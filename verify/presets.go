@@ -21,10 +21,10 @@ func ChecklyScheme() Scheme {
 		Provider:         ProviderCheckly,
 		SignatureHeader:  "X-Checkly-Signature",
 		Format:           FormatPlain,
-		Encoding:         Hex,
+		Encoding:         EncodingHex,
 		Signed:           "{body}",
 		TimestampHeader:  "X-Checkly-Timestamp",
-		TimestampFormat:  Lenient,
+		TimestampFormat:  TimestampLenient,
 		RequireTimestamp: true,
 	}
 }
@@ -38,10 +38,10 @@ func StatusStackScheme() Scheme {
 		Provider:         ProviderStatusStack,
 		SignatureHeader:  "X-StatusStack-Signature",
 		Format:           FormatPlain,
-		Encoding:         Hex,
+		Encoding:         EncodingHex,
 		Signed:           "{body}",
 		TimestampField:   "timestamp",
-		TimestampFormat:  RFC3339,
+		TimestampFormat:  TimestampRFC3339,
 		RequireTimestamp: true,
 	}
 }
@@ -56,12 +56,12 @@ func GrafanaAlertingScheme(timestampHeader string) Scheme {
 		Provider:        ProviderGrafanaAlerting,
 		SignatureHeader: "X-Grafana-Alerting-Signature",
 		Format:          FormatPlain,
-		Encoding:        Hex,
+		Encoding:        EncodingHex,
 		Signed:          "{body}",
 	}
 	if timestampHeader != "" {
 		s.TimestampHeader = timestampHeader
-		s.TimestampFormat = UnixSeconds
+		s.TimestampFormat = TimestampUnixSeconds
 		s.Signed = "{timestamp}:{body}"
 		s.RequireTimestamp = true
 	}
@@ -76,7 +76,7 @@ func GitHubScheme() Scheme {
 		SignatureHeader: "X-Hub-Signature-256",
 		Format:          FormatPlain,
 		Prefix:          "sha256=",
-		Encoding:        Hex,
+		Encoding:        EncodingHex,
 		Signed:          "{body}",
 	}
 }
@@ -90,9 +90,9 @@ func StripeScheme() Scheme {
 		SignatureHeader:  "Stripe-Signature",
 		Format:           FormatKeyValue,
 		Version:          "v1",
-		Encoding:         Hex,
+		Encoding:         EncodingHex,
 		TimestampKey:     "t",
-		TimestampFormat:  UnixSeconds,
+		TimestampFormat:  TimestampUnixSeconds,
 		Signed:           "{timestamp}.{body}",
 		RequireTimestamp: true,
 	}
@@ -108,10 +108,10 @@ func StandardWebhooksScheme() Scheme {
 		SignatureHeader:  "Webhook-Signature",
 		Format:           FormatVersioned,
 		Version:          "v1",
-		Encoding:         Base64,
+		Encoding:         EncodingBase64,
 		IDHeader:         "Webhook-Id",
 		TimestampHeader:  "Webhook-Timestamp",
-		TimestampFormat:  UnixSeconds,
+		TimestampFormat:  TimestampUnixSeconds,
 		Signed:           "{id}.{timestamp}.{body}",
 		RequireTimestamp: true,
 		SecretFormat:     SecretWhsec,
@@ -119,35 +119,35 @@ func StandardWebhooksScheme() Scheme {
 }
 
 // Checkly returns a verifier for Checkly alert webhooks. See ChecklyScheme.
-func Checkly(secrets []Secret, opts ...Option) (*HMAC, error) {
-	return NewHMAC(ChecklyScheme(), secrets, opts...)
+func Checkly(secrets []Secret, opts ...Option) (*HMACAuth, error) {
+	return HMAC(ChecklyScheme(), secrets, opts...)
 }
 
 // StatusStack returns a verifier for StatusStack notifications. See
 // StatusStackScheme.
-func StatusStack(secrets []Secret, opts ...Option) (*HMAC, error) {
-	return NewHMAC(StatusStackScheme(), secrets, opts...)
+func StatusStack(secrets []Secret, opts ...Option) (*HMACAuth, error) {
+	return HMAC(StatusStackScheme(), secrets, opts...)
 }
 
 // GrafanaAlerting returns a verifier for Grafana Alerting webhooks signed
 // over the body alone. For a contact point with a timestamp header use
-// NewHMAC(GrafanaAlertingScheme(header), ...).
-func GrafanaAlerting(secrets []Secret, opts ...Option) (*HMAC, error) {
-	return NewHMAC(GrafanaAlertingScheme(""), secrets, opts...)
+// HMAC(GrafanaAlertingScheme(header), ...).
+func GrafanaAlerting(secrets []Secret, opts ...Option) (*HMACAuth, error) {
+	return HMAC(GrafanaAlertingScheme(""), secrets, opts...)
 }
 
 // GitHub returns a verifier for GitHub webhooks. See GitHubScheme.
-func GitHub(secrets []Secret, opts ...Option) (*HMAC, error) {
-	return NewHMAC(GitHubScheme(), secrets, opts...)
+func GitHub(secrets []Secret, opts ...Option) (*HMACAuth, error) {
+	return HMAC(GitHubScheme(), secrets, opts...)
 }
 
 // Stripe returns a verifier for Stripe webhooks. See StripeScheme.
-func Stripe(secrets []Secret, opts ...Option) (*HMAC, error) {
-	return NewHMAC(StripeScheme(), secrets, opts...)
+func Stripe(secrets []Secret, opts ...Option) (*HMACAuth, error) {
+	return HMAC(StripeScheme(), secrets, opts...)
 }
 
 // StandardWebhooks returns a verifier for Standard Webhooks senders. Secrets
 // are "whsec_..." strings. See StandardWebhooksScheme.
-func StandardWebhooks(secrets []Secret, opts ...Option) (*HMAC, error) {
-	return NewHMAC(StandardWebhooksScheme(), secrets, opts...)
+func StandardWebhooks(secrets []Secret, opts ...Option) (*HMACAuth, error) {
+	return HMAC(StandardWebhooksScheme(), secrets, opts...)
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/textproto"
 	"strings"
 )
@@ -13,6 +14,9 @@ import (
 // copy a preset and change a field to adapt it.
 type Scheme struct {
 	// Provider names the sender in Delivery.Provider and in dedupe keys.
+	// To tell two accounts of one sender apart in logs, copy the preset
+	// and rename it; their dedupe and ordering state is kept apart either
+	// way (see Delivery.Scope).
 	Provider string
 
 	// SignatureHeader names the header carrying the signature(s). Header
@@ -33,8 +37,8 @@ type Scheme struct {
 	// Webhooks). Entries with other tags are ignored.
 	Version string
 
-	// Encoding is how signature bytes are written: Hex (either case) or
-	// Base64 (standard alphabet, padded).
+	// Encoding is how signature bytes are written: EncodingHex (either
+	// case) or EncodingBase64 (standard alphabet, padded).
 	Encoding Encoding
 
 	// Signed is the template of the signed content. Placeholders:
@@ -96,10 +100,10 @@ const (
 type Encoding int
 
 const (
-	// Hex: 64 hexadecimal digits, upper or lower case.
-	Hex Encoding = iota
-	// Base64: standard base64 with padding, 44 characters.
-	Base64
+	// EncodingHex: 64 hexadecimal digits, upper or lower case.
+	EncodingHex Encoding = iota
+	// EncodingBase64: standard base64 with padding, 44 characters.
+	EncodingBase64
 )
 
 // SecretFormat says how a configured secret string becomes an HMAC key.
@@ -178,16 +182,32 @@ func parseSigned(tmpl string) ([]signedPart, error) {
 	return parts, nil
 }
 
-// decodeSecret turns a configured secret into HMAC key bytes.
+// decodeSecret turns a configured secret into HMAC key bytes, refusing a
+// value no verifier should accept (see CheckSecrets).
 func decodeSecret(s Secret, f SecretFormat) ([]byte, error) {
+	if err := checkSecretValue(s.Value); err != nil {
+		return nil, fmt.Errorf("secret %q: %w", s.ID, err)
+	}
+	key, err := secretKey(s.Value, f)
+	if err != nil {
+		return nil, fmt.Errorf("secret %q: %w", s.ID, err)
+	}
+	return key, nil
+}
+
+// secretKey turns a secret's text into HMAC key bytes under format f.
+func secretKey(value string, f SecretFormat) ([]byte, error) {
 	switch f {
 	case SecretRaw:
-		return []byte(s.Value), nil
+		if value == "" {
+			return nil, errorf(ErrNoSecret, "the secret is empty")
+		}
+		return []byte(value), nil
 	case SecretWhsec:
-		v := strings.TrimPrefix(s.Value, "whsec_")
+		v := strings.TrimPrefix(value, "whsec_")
 		key, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(key) == 0 {
-			return nil, errorf(ErrInvalidConfig, "secret %q is not a whsec_ secret (want \"whsec_\" followed by base64)", s.ID)
+			return nil, errorf(ErrInvalidConfig, "not a whsec_ secret (want \"whsec_\" followed by base64)")
 		}
 		return key, nil
 	}
@@ -211,7 +231,7 @@ func (s *Scheme) validate() ([]signedPart, error) {
 	default:
 		return nil, errorf(ErrInvalidConfig, "%s scheme: unknown Format %d", s.Provider, s.Format)
 	}
-	if s.Encoding != Hex && s.Encoding != Base64 {
+	if s.Encoding != EncodingHex && s.Encoding != EncodingBase64 {
 		return nil, errorf(ErrInvalidConfig, "%s scheme: unknown Encoding %d", s.Provider, s.Encoding)
 	}
 	parts, err := parseSigned(s.Signed)

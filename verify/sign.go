@@ -1,10 +1,11 @@
 package verify
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -18,11 +19,33 @@ type SignOptions struct {
 	Timestamp time.Time
 }
 
+// MAC returns the HMAC-SHA256 a sender following s computes under secret:
+// over the signed content s.Signed describes, with timestamp and id exactly
+// as they travel. It is the primitive Sign and the CLI's diagnosis share
+// with the verifier. Unlike a verifier, it takes any non-empty secret, so a
+// caller can reproduce a sender's mistake (a secret with a trailing
+// newline); errors wrap ErrInvalidConfig or ErrNoSecret.
+func (s Scheme) MAC(secret string, body []byte, timestamp, id string) ([]byte, error) {
+	parts, err := s.validate()
+	if err != nil {
+		return nil, err
+	}
+	key, err := secretKey(secret, s.SecretFormat)
+	if err != nil {
+		return nil, err
+	}
+	st := &macState{h: hmac.New(sha256.New, key)}
+	writeSigned(st, parts, body, timestamp, id)
+	return st.h.Sum(nil), nil
+}
+
 // Sign returns the headers a sender following s would send with body,
 // signed under each of secrets (list formats carry one signature per secret;
 // FormatPlain takes exactly one). It is the sender's half of the scheme, for
-// tests (package hooktest) and tools (hookseal sign/send); it uses the same
-// code that verifies, so the two cannot drift apart.
+// tests (package hooktest) and tools (hookseal sign/send); it computes the
+// MAC with the code the verifier uses, so the two cannot drift apart. Like
+// MAC, and unlike a verifier, it signs with any non-empty secret, so a test
+// can play a sender that made a mistake (a secret saved with a newline).
 //
 // A TimestampField scheme (StatusStack) reads its time from the body, so
 // Sign leaves the body as given.
@@ -33,28 +56,36 @@ func (s Scheme) Sign(body []byte, o SignOptions, secrets ...string) (http.Header
 	if s.Format == FormatPlain && len(secrets) > 1 {
 		return nil, errorf(ErrInvalidConfig, "%s carries one signature; sign with one secret", s.SignatureHeader)
 	}
-	v, err := NewHMAC(s, Secrets(secrets...), WithoutFreshness())
+	parts, err := s.validate()
 	if err != nil {
 		return nil, err
 	}
-	if v.idSigned && o.ID == "" {
+	var idSigned, tsInSigned bool
+	for _, p := range parts {
+		idSigned = idSigned || p.kind == partID
+		tsInSigned = tsInSigned || p.kind == partTimestamp
+	}
+	if idSigned && o.ID == "" {
 		return nil, errorf(ErrMissingSignature, "%s signs a delivery id: set SignOptions.ID", s.Provider)
 	}
 	var ts string
 	if !o.Timestamp.IsZero() && (s.TimestampHeader != "" || s.TimestampKey != "") {
 		ts = FormatTimestamp(o.Timestamp, s.TimestampFormat)
 	}
-	if ts == "" && (v.tsInSigned || (s.RequireTimestamp && s.TimestampField == "")) {
+	if ts == "" && (tsInSigned || (s.RequireTimestamp && s.TimestampField == "")) {
 		return nil, errorf(ErrMissingTimestamp, "%s needs a timestamp: set SignOptions.Timestamp", s.Provider)
 	}
 
-	sigs := make([]string, len(v.keys))
-	for i, k := range v.keys {
-		mac := v.compute(k, body, ts, o.ID)
-		if s.Encoding == Base64 {
-			sigs[i] = base64.StdEncoding.EncodeToString(mac[:])
+	sigs := make([]string, len(secrets))
+	for i, secret := range secrets {
+		mac, err := s.MAC(secret, body, ts, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if s.Encoding == EncodingBase64 {
+			sigs[i] = base64.StdEncoding.EncodeToString(mac)
 		} else {
-			sigs[i] = hex.EncodeToString(mac[:])
+			sigs[i] = hex.EncodeToString(mac)
 		}
 	}
 
@@ -85,18 +116,4 @@ func (s Scheme) Sign(body []byte, o SignOptions, secrets ...string) (http.Header
 		h.Set(s.IDHeader, o.ID)
 	}
 	return h, nil
-}
-
-// FormatTimestamp writes t the way a sender using format f would: Unix
-// seconds for UnixSeconds, RFC 3339 in UTC for RFC3339, and RFC 3339 with
-// milliseconds (JavaScript's toISOString) for Lenient.
-func FormatTimestamp(t time.Time, f TimestampFormat) string {
-	switch f {
-	case UnixSeconds:
-		return strconv.FormatInt(t.Unix(), 10)
-	case RFC3339:
-		return t.UTC().Format(time.RFC3339)
-	default:
-		return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-	}
 }

@@ -4,7 +4,39 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strings"
+
+	"github.com/hookseal/hookseal/verify/internal/header"
 )
+
+// Signatures is what one signature header carries, decoded as its Scheme
+// says it is written.
+type Signatures struct {
+	// MACs are the candidate signatures, each sha256.Size bytes: one per
+	// secret the sender signed with (list formats carry several during a
+	// rotation; FormatPlain carries one). Entries of other versions are
+	// skipped.
+	MACs [][]byte
+	// Timestamp is the FormatKeyValue header's timestamp entry exactly as
+	// sent (Stripe's t), or "" when the header carries none.
+	Timestamp string
+}
+
+// ParseSignatures decodes a signature header's value as s says it is
+// written: the primitive the verifier and the CLI's diagnosis share. Every
+// failure wraps ErrMalformedSignature (or ErrMissingSignature for a list
+// with no entry of s.Version) and names the problem without echoing the
+// value.
+func (s Scheme) ParseSignatures(value string) (Signatures, error) {
+	var ph parsedHeader
+	if err := parseSignatureHeader(header.TrimOWS(value), &s, &ph); err != nil {
+		return Signatures{}, err
+	}
+	out := Signatures{Timestamp: ph.timestamp, MACs: make([][]byte, ph.list.n)}
+	for i := range out.MACs {
+		out.MACs[i] = append([]byte(nil), ph.list.sigs[i][:]...)
+	}
+	return out, nil
+}
 
 // sigList holds the candidate signatures decoded from one header. It lives
 // on the caller's stack: parsing a header allocates nothing.
@@ -47,15 +79,15 @@ func parseKeyValue(value string, s *Scheme, out *parsedHeader) error {
 	entries := 0
 	for rest := value; rest != ""; {
 		var entry string
-		entry, rest, _ = cut(rest, ',')
-		entry = trimOWS(entry)
+		entry, rest, _ = strings.Cut(rest, ",")
+		entry = header.TrimOWS(entry)
 		if entry == "" {
 			continue
 		}
 		if entries++; entries > 4*maxSignatures {
 			return errorf(ErrMalformedSignature, "%s has more than %d entries", s.SignatureHeader, 4*maxSignatures)
 		}
-		k, v, ok := cut(entry, '=')
+		k, v, ok := strings.Cut(entry, "=")
 		if !ok {
 			return errorf(ErrMalformedSignature, "%s entry %d is not key=value", s.SignatureHeader, entries)
 		}
@@ -88,7 +120,7 @@ func parseVersioned(value string, s *Scheme, out *parsedHeader) error {
 		if entries++; entries > 4*maxSignatures {
 			return errorf(ErrMalformedSignature, "%s has more than %d entries", s.SignatureHeader, 4*maxSignatures)
 		}
-		ver, sig, ok := cut(entry, ',')
+		ver, sig, ok := strings.Cut(entry, ",")
 		if !ok {
 			return errorf(ErrMalformedSignature, "%s entry %d is not version,signature", s.SignatureHeader, entries)
 		}
@@ -112,14 +144,14 @@ func (l *sigList) add(enc string, e Encoding, header string) error {
 	}
 	dst := &l.sigs[l.n]
 	switch e {
-	case Hex:
+	case EncodingHex:
 		if len(enc) != 2*sha256.Size {
 			return errorf(ErrMalformedSignature, "%s: want %d hex digits, got %d characters", header, 2*sha256.Size, len(enc))
 		}
 		if !decodeHex(dst[:], enc) {
 			return errorf(ErrMalformedSignature, "%s: not hexadecimal", header)
 		}
-	case Base64:
+	case EncodingBase64:
 		if len(enc) != base64.StdEncoding.EncodedLen(sha256.Size) {
 			return errorf(ErrMalformedSignature, "%s: want %d base64 characters, got %d", header, base64.StdEncoding.EncodedLen(sha256.Size), len(enc))
 		}

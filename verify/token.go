@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"github.com/hookseal/hookseal/verify/internal/header"
 )
 
 // This file holds the verifiers for senders that sign nothing and prove
 // themselves with a credential in a header instead: a shared token
 // (TokenAuth, built by Token and Authorization) and HTTP Basic credentials
-// (BasicAuth). JWT bearer tokens are in jwt.go.
+// (BasicAuth). JWT bearer tokens are in package verify/jwt.
 //
 // The comparisons hide lengths as well as contents: the presented value and
 // every configured one are reduced to SHA-256 digests, and the fixed-size
@@ -38,35 +40,40 @@ type TokenAuth struct {
 	tokens     []digestSecret
 }
 
-// digestSecret is one configured value, kept only as its SHA-256 digest.
+// digestSecret is one configured value, kept only as its SHA-256 digest
+// (and the scope derived from it).
 type digestSecret struct {
-	id  string
-	sum [sha256.Size]byte
+	id    string
+	sum   [sha256.Size]byte
+	scope lazyScope
 }
 
 // Token returns a verifier accepting a delivery whose header carries, exactly,
 // the Value of one of tokens; Delivery.SecretID reports which one's ID.
 // Several tokens may be active at once while a token is rotated.
 //
-// It fails closed: no token, an empty token, a token with surrounding
+// It fails closed: no token, a blank token, a token with surrounding
 // whitespace or control characters (it could never arrive intact), two tokens
 // with one value, or a token longer than the header bound (WithMaxHeaderLen)
 // is an error. Failures at request time wrap ErrUnauthorized.
-func Token(provider, header string, tokens []Secret, opts ...Option) (*TokenAuth, error) {
-	o, provider, err := optionsFor(provider, opts)
+func Token(provider, headerName string, tokens []Secret, opts ...Option) (*TokenAuth, error) {
+	o, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	if !validHeaderName(header) {
-		return nil, errorf(ErrInvalidConfig, "%q is not a header name", header)
+	if err := checkProvider(provider); err != nil {
+		return nil, err
 	}
-	if err := checkSecrets(tokens); err != nil {
+	if !validHeaderName(headerName) {
+		return nil, errorf(ErrInvalidConfig, "%q is not a header name", headerName)
+	}
+	if err := CheckSecrets(tokens); err != nil {
 		return nil, err
 	}
 	v := &TokenAuth{
 		provider:   provider,
-		header:     canonicalHeader(header),
-		headerName: header,
+		header:     canonicalHeader(headerName),
+		headerName: headerName,
 		opts:       o,
 		tokens:     make([]digestSecret, 0, len(tokens)),
 	}
@@ -80,7 +87,7 @@ func Token(provider, header string, tokens []Secret, opts ...Option) (*TokenAuth
 			return nil, errorf(ErrInvalidConfig, "tokens %q and %q have the same value", other, t.ID)
 		}
 		seen[sum] = t.ID
-		v.tokens = append(v.tokens, digestSecret{id: t.ID, sum: sum})
+		v.tokens = append(v.tokens, digestSecret{id: t.ID, sum: sum, scope: newLazyScope(provider, []byte(t.Value))})
 	}
 	return v, nil
 }
@@ -99,18 +106,18 @@ func Authorization(provider string, values []Secret, opts ...Option) (*TokenAuth
 // (KeyFromBody); its Timestamp is zero, since these senders send none.
 func (v *TokenAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	d := Delivery{Provider: v.provider}
-	raw, st := singleHeader(h, v.header, v.opts.maxHeaderLen)
-	if st != headerOK {
-		return d, errorf(ErrUnauthorized, "header %s is %s", v.headerName, describe(st, v.opts.maxHeaderLen))
+	raw, st := header.Single(h, v.header, v.opts.maxHeaderLen)
+	if st != header.OK {
+		return d, errorf(ErrUnauthorized, "header %s is %s", v.headerName, st.Describe(v.opts.maxHeaderLen))
 	}
 	sum := sha256.Sum256([]byte(raw))
 	i, ok := matchDigest(&sum, v.tokens)
 	if !ok {
 		return d, errorf(ErrUnauthorized, "header %s matches no configured token (%d tried)", v.headerName, len(v.tokens))
 	}
-	d.Verified = true
 	d.SecretID = v.tokens[i].id
-	d.Key = KeyFromBody(v.provider, body)
+	d.Scope = v.tokens[i].scope.get()
+	d.Key = KeyFromBody(v.provider, d.Scope, body)
 	return d, nil
 }
 
@@ -135,7 +142,7 @@ func checkHeaderValue(kind, id, value string, maxLen int) error {
 	if len(value) > maxLen {
 		return errorf(ErrInvalidConfig, "%s %q is %d bytes, longer than the header bound %d (raise it with WithMaxHeaderLen)", kind, id, len(value), maxLen)
 	}
-	if trimOWS(value) != value {
+	if header.TrimOWS(value) != value {
 		return errorf(ErrInvalidConfig, "%s %q starts or ends with whitespace, which never arrives in a header", kind, id)
 	}
 	for i := 0; i < len(value); i++ {
@@ -172,6 +179,7 @@ type BasicAuth struct {
 type basicDigest struct {
 	id         string
 	user, pass [sha256.Size]byte
+	scope      lazyScope
 }
 
 // Basic returns a verifier accepting a delivery whose Authorization header
@@ -182,13 +190,16 @@ type basicDigest struct {
 // error never says which part was wrong. The scheme name "Basic" matches
 // case-insensitively; the credentials are standard base64 with padding.
 //
-// It fails closed: no credential, an empty user name or password, a user
-// name containing ':', IDs missing or repeated, or credentials too long for
-// the header bound is an error. Failures at request time wrap
-// ErrUnauthorized.
+// It fails closed: no credential, a blank user name or password, one with
+// whitespace around it or a control character inside, a user name
+// containing ':', IDs missing or repeated, or credentials too long for the
+// header bound is an error. Failures at request time wrap ErrUnauthorized.
 func Basic(provider string, creds []Credential, opts ...Option) (*BasicAuth, error) {
-	o, provider, err := optionsFor(provider, opts)
+	o, err := applyOptions(opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkProvider(provider); err != nil {
 		return nil, err
 	}
 	if len(creds) == 0 {
@@ -202,21 +213,28 @@ func Basic(provider string, creds []Credential, opts ...Option) (*BasicAuth, err
 			return nil, errorf(ErrInvalidConfig, "credential %d has no ID", i+1)
 		case ids[c.ID]:
 			return nil, errorf(ErrInvalidConfig, "credential id %q is used twice", c.ID)
-		case c.Password == "":
-			return nil, errorf(ErrNoSecret, "credential %q has an empty password", c.ID)
-		case c.Username == "":
-			return nil, errorf(ErrInvalidConfig, "credential %q has an empty user name", c.ID)
+		case strings.TrimSpace(c.Password) == "":
+			return nil, errorf(ErrNoSecret, "credential %q has a blank password", c.ID)
+		case strings.TrimSpace(c.Username) == "":
+			return nil, errorf(ErrInvalidConfig, "credential %q has a blank user name", c.ID)
 		case strings.IndexByte(c.Username, ':') >= 0:
 			return nil, errorf(ErrInvalidConfig, "credential %q has ':' in its user name, which Basic cannot carry", c.ID)
+		}
+		if err := checkSecretValue(c.Password); err != nil {
+			return nil, errorf(ErrInvalidConfig, "credential %q: password: %v", c.ID, err)
+		}
+		if err := checkSecretValue(c.Username); err != nil {
+			return nil, errorf(ErrInvalidConfig, "credential %q: user name: %v", c.ID, err)
 		}
 		ids[c.ID] = true
 		if n := len("Basic ") + base64.StdEncoding.EncodedLen(len(c.Username)+1+len(c.Password)); n > o.maxHeaderLen {
 			return nil, errorf(ErrInvalidConfig, "credential %q encodes to a %d-byte header, longer than the header bound %d (raise it with WithMaxHeaderLen)", c.ID, n, o.maxHeaderLen)
 		}
 		v.creds = append(v.creds, basicDigest{
-			id:   c.ID,
-			user: sha256.Sum256([]byte(c.Username)),
-			pass: sha256.Sum256([]byte(c.Password)),
+			id:    c.ID,
+			user:  sha256.Sum256([]byte(c.Username)),
+			pass:  sha256.Sum256([]byte(c.Password)),
+			scope: newLazyScope(provider, []byte(c.Username+"\x00"+c.Password)),
 		})
 	}
 	return v, nil
@@ -226,9 +244,9 @@ func Basic(provider string, creds []Credential, opts ...Option) (*BasicAuth, err
 // (KeyFromBody); its Timestamp is zero, since these senders send none.
 func (v *BasicAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	d := Delivery{Provider: v.provider}
-	raw, st := singleHeader(h, "Authorization", v.opts.maxHeaderLen)
-	if st != headerOK {
-		return d, errorf(ErrUnauthorized, "header Authorization is %s", describe(st, v.opts.maxHeaderLen))
+	raw, st := header.Single(h, "Authorization", v.opts.maxHeaderLen)
+	if st != header.OK {
+		return d, errorf(ErrUnauthorized, "header Authorization is %s", st.Describe(v.opts.maxHeaderLen))
 	}
 	user, pass, err := parseBasic(raw)
 	if err != nil {
@@ -248,9 +266,9 @@ func (v *BasicAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	if found != 1 {
 		return d, errorf(ErrUnauthorized, "Basic credentials match no configured user name and password (%d tried)", len(v.creds))
 	}
-	d.Verified = true
 	d.SecretID = v.creds[idx].id
-	d.Key = KeyFromBody(v.provider, body)
+	d.Scope = v.creds[idx].scope.get()
+	d.Key = KeyFromBody(v.provider, d.Scope, body)
 	return d, nil
 }
 

@@ -50,10 +50,10 @@ func runAuthCases(t *testing.T, v Verifier, provider string, secrets []string, c
 				if err != nil {
 					t.Fatalf("err = %v, want success", err)
 				}
-				if !d.Verified || d.SecretID != tc.wantID {
-					t.Fatalf("delivery = %+v, want verified by %q", d, tc.wantID)
+				if d.SecretID != tc.wantID || len(d.Scope) != 16 {
+					t.Fatalf("delivery = %+v, want one authenticated by %q with a scope", d, tc.wantID)
 				}
-				if d.Key != KeyFromBody(provider, body) {
+				if d.Key != KeyFromBody(provider, d.Scope, body) {
 					t.Errorf("Key = %s, want KeyFromBody", d.Key)
 				}
 				if !d.Timestamp.IsZero() || d.TimestampSigned || d.ID != "" {
@@ -73,7 +73,7 @@ func runAuthCases(t *testing.T, v Verifier, provider string, secrets []string, c
 			if !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("err = %q, want it to say %q", err, tc.wantMsg)
 			}
-			if d.Verified || d.SecretID != "" || !d.Key.IsZero() {
+			if d.SecretID != "" || d.Scope != "" || !d.Key.IsZero() {
 				t.Errorf("failed delivery leaks state: %+v", d)
 			}
 			authNoSecretInError(t, err, secrets, tc.header)
@@ -171,6 +171,7 @@ func TestTokenFailsClosed(t *testing.T) {
 	}{
 		{name: "no tokens", provider: p, header: h, tokens: nil, want: ErrNoSecret},
 		{name: "empty token", provider: p, header: h, tokens: Secrets(""), want: ErrNoSecret},
+		{name: "blank token", provider: p, header: h, tokens: Secrets("   "), want: ErrNoSecret},
 		{name: "missing ID", provider: p, header: h, tokens: []Secret{{Value: tokA}}, want: ErrInvalidConfig},
 		{name: "repeated ID", provider: p, header: h, tokens: []Secret{{ID: "a", Value: tokA}, {ID: "a", Value: tokB}}, want: ErrInvalidConfig},
 		{name: "one value twice", provider: p, header: h, tokens: []Secret{{ID: "a", Value: tokA}, {ID: "b", Value: tokA}}, want: ErrInvalidConfig, msg: `tokens "a" and "b" have the same value`},
@@ -200,15 +201,36 @@ func TestTokenFailsClosed(t *testing.T) {
 	}
 }
 
-func TestTokenWithProvider(t *testing.T) {
-	v, err := Authorization("oncall", Secrets(tokA), WithProvider("oncall-eu"))
-	if err != nil {
-		t.Fatal(err)
+// TestScopesKeepCredentialsApart: two routes of one provider with different
+// credentials (two accounts, two tenants) never produce one key for one
+// body, while one credential always produces the same scope and key.
+func TestScopesKeepCredentialsApart(t *testing.T) {
+	body := []byte(`{"id":"1"}`)
+	a, _ := Authorization("oncall", Secrets(tokA))
+	b, _ := Authorization("oncall", Secrets(tokB))
+	a2, _ := Authorization("oncall", Secrets(tokB, tokA))
+	da, errA := a.Verify(authHeader("Authorization", tokA), body)
+	db, errB := b.Verify(authHeader("Authorization", tokB), body)
+	da2, errA2 := a2.Verify(authHeader("Authorization", tokA), body)
+	if errA != nil || errB != nil || errA2 != nil {
+		t.Fatal(errA, errB, errA2)
 	}
-	body := []byte("{}")
-	d, err := v.Verify(authHeader("Authorization", tokA), body)
-	if err != nil || d.Provider != "oncall-eu" || d.Key != KeyFromBody("oncall-eu", body) {
-		t.Fatalf("Verify = %+v, %v; want provider oncall-eu in Provider and Key", d, err)
+	if da.Scope == db.Scope || da.Key == db.Key {
+		t.Fatalf("two tokens share a scope or key: %+v %+v", da, db)
+	}
+	if da2.Scope != da.Scope || da2.Key != da.Key {
+		t.Fatalf("one token gave two scopes: %+v %+v", da, da2)
+	}
+	if strings.Contains(da.Scope, tokA) || len(da.Scope) != 16 {
+		t.Fatalf("scope %q", da.Scope)
+	}
+
+	u1, _ := Basic("datadog", []Credential{{ID: "a", Username: "dd", Password: "pw-account-one"}})
+	u2, _ := Basic("datadog", []Credential{{ID: "a", Username: "dd", Password: "pw-account-two"}})
+	d1, err1 := u1.Verify(authHeader("Authorization", basicValue("dd", "pw-account-one")), body)
+	d2, err2 := u2.Verify(authHeader("Authorization", basicValue("dd", "pw-account-two")), body)
+	if err1 != nil || err2 != nil || d1.Scope == d2.Scope || d1.Key == d2.Key {
+		t.Fatalf("two Basic accounts share state: %+v %v %+v %v", d1, err1, d2, err2)
 	}
 }
 
@@ -288,12 +310,16 @@ func TestBasicFailsClosed(t *testing.T) {
 	}{
 		{"no credentials", nil, nil, ErrNoSecret},
 		{"empty password", []Credential{{ID: "a", Username: "u"}}, nil, ErrNoSecret},
+		{"blank password", []Credential{{ID: "a", Username: "u", Password: " "}}, nil, ErrNoSecret},
+		{"password with a trailing newline", []Credential{{ID: "a", Username: "u", Password: "pw-123456\n"}}, nil, ErrInvalidConfig},
+		{"blank user name", []Credential{{ID: "a", Username: " ", Password: "pw-123456"}}, nil, ErrInvalidConfig},
+		{"user name with a control character", []Credential{{ID: "a", Username: "u\x01", Password: "pw-123456"}}, nil, ErrInvalidConfig},
 		{"empty user name", []Credential{{ID: "a", Password: "pw-123456"}}, nil, ErrInvalidConfig},
 		{"colon in user name", []Credential{{ID: "a", Username: "u:v", Password: "pw-123456"}}, nil, ErrInvalidConfig},
 		{"missing ID", []Credential{{Username: "u", Password: "pw-123456"}}, nil, ErrInvalidConfig},
 		{"repeated ID", []Credential{{ID: "a", Username: "u", Password: "pw-123456"}, {ID: "a", Username: "v", Password: "pw-654321"}}, nil, ErrInvalidConfig},
 		{"longer than the header bound", []Credential{{ID: "a", Username: "user", Password: "password"}}, []Option{WithMaxHeaderLen(16)}, ErrInvalidConfig},
-		{"bad option", []Credential{{ID: "a", Username: "u", Password: "pw-123456"}}, []Option{WithClock(nil)}, ErrInvalidConfig},
+		{"bad option", []Credential{{ID: "a", Username: "u", Password: "pw-123456"}}, []Option{WithMaxHeaderLen(-1)}, ErrInvalidConfig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := Basic("oncall", tc.creds, tc.opts...)
@@ -301,7 +327,7 @@ func TestBasicFailsClosed(t *testing.T) {
 				t.Fatalf("Basic() = %v, %v; want error %v", v, err, tc.want)
 			}
 			for _, c := range tc.creds {
-				if c.Password != "" && strings.Contains(err.Error(), c.Password) {
+				if len(c.Password) >= 4 && strings.Contains(err.Error(), c.Password) {
 					t.Errorf("err = %q quotes a password", err)
 				}
 			}

@@ -25,8 +25,16 @@
 //	}
 //	e.POST("/hooks/checkly", h)
 //
+// A route built by the core, with the core's handler type (one
+// middleware.Router serving net/http, echo and gin alike):
+//
+//	rt, err := middleware.NewRoute(v, router.Dispatch, middleware.WithOrdering(0))
+//	...
+//	e.POST("/hooks/checkly", hooksealecho.Route(rt))
+//
 // Verification in front of the application's own handler, which binds the
-// body as usual and finds the delivery with [DeliveryFrom]:
+// body as usual and finds the delivery with [DeliveryFrom] (given
+// middleware.WithStore, it also drops copies of handled deliveries):
 //
 //	mw, err := hooksealecho.Middleware(v)
 //	if err != nil {
@@ -56,6 +64,7 @@ package hooksealecho
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,30 +81,47 @@ import (
 //
 // The adapter writes the answer: fn must not write to c.Response(). The
 // request body has been read; the payload is e.Payload and the raw bytes
-// are e.Body, valid until fn returns.
+// are e.Body, valid until fn returns. c.Request().Context() is cancelled
+// with cause store.ErrClaimLost if the delivery's claim is lost while fn
+// runs (see middleware.HandlerFunc).
 type HandlerFunc[T any] func(c echo.Context, e middleware.Event[T]) error
 
 // Handler returns an echo handler that runs the route's whole flow for
-// deliveries authenticated by v and decoded into T, calls fn for each
-// authentic, fresh, new, in-order one, and answers every request with the
-// outcome's status code, headers and body (see middleware.Outcome). opts
-// are the core's route options (middleware.WithOrdering,
-// middleware.WithStore, ...). It fails when v or fn is nil or an option is
-// invalid.
+// deliveries authenticated by v and decoded into T, calls fn with the
+// request's echo.Context for each authentic, fresh, new, in-order one, and
+// answers every request with the outcome's status code, headers and body
+// (see middleware.Outcome). opts are the core's route options
+// (middleware.WithOrdering, middleware.WithStore, ...). It fails when v or
+// fn is nil or an option is invalid.
 func Handler[T any](v verify.Verifier, fn HandlerFunc[T], opts ...middleware.Option) (echo.HandlerFunc, error) {
 	if fn == nil {
 		return nil, errors.New("hooksealecho: handler is nil")
 	}
-	rt, err := middleware.NewRoute[T](v, opts...)
+	rt, err := middleware.NewRoute(v, func(ctx context.Context, e middleware.Event[T]) error {
+		c := ctx.Value(echoContextKey{}).(echo.Context)
+		c.SetRequest(c.Request().WithContext(ctx))
+		return fn(c, e)
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}
 	return func(c echo.Context) error {
-		res := rt.Process(c.Request(), func(_ context.Context, e middleware.Event[T]) error {
-			return fn(c, e)
-		})
+		r := c.Request()
+		res := rt.Process(r.WithContext(context.WithValue(r.Context(), echoContextKey{}, c)))
+		c.SetRequest(r)
 		return answer(c, res)
 	}, nil
+}
+
+// echoContextKey carries the echo.Context to a Handler's fn through the
+// core's route.
+type echoContextKey struct{}
+
+// Route serves a route built with the core's middleware.NewRoute, whose
+// handler is the core's type (middleware.HandlerFunc): one
+// middleware.Router can then serve net/http, echo and gin alike.
+func Route[T any](rt *middleware.Route[T]) echo.HandlerFunc {
+	return func(c echo.Context) error { return answer(c, rt.Process(c.Request())) }
 }
 
 // Config configures the verify-only middleware, in echo's style.
@@ -107,35 +133,54 @@ type Config struct {
 	Skipper func(c echo.Context) bool
 	// Verifier authenticates deliveries. Required.
 	Verifier verify.Verifier
-	// Options are the core's options. Those of the gate apply
-	// (middleware.WithMaxBodyBytes, middleware.WithMethods,
-	// middleware.WithObserver); those of deduplication and ordering have
-	// no effect on a middleware.
+	// Options are the core's options for a middleware.Guard:
+	// middleware.WithStore makes it drop copies of handled deliveries;
+	// options only a route honours (ordering, payload checks) are an
+	// error.
 	Options []middleware.Option
 }
 
 // ToMiddleware returns the verify-only middleware that cfg describes (see
 // Middleware). It fails when cfg has no Verifier or an option is invalid.
 func (cfg Config) ToMiddleware() (echo.MiddlewareFunc, error) {
-	g, err := middleware.NewGate(cfg.Verifier, cfg.Options...)
+	g, err := middleware.NewGuard(cfg.Verifier, cfg.Options...)
 	if err != nil {
 		return nil, err
 	}
 	skip := cfg.Skipper
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
+		return func(c echo.Context) (err error) {
 			if skip != nil && skip(c) {
 				return next(c)
 			}
-			r, res, release := g.Admit(c.Request())
-			if r == nil {
+			pass, res := g.Check(c.Request())
+			if pass == nil {
 				return answer(c, res)
 			}
-			defer release()
-			c.SetRequest(r)
+			defer func() {
+				if v := recover(); v != nil {
+					pass.Done(http.StatusInternalServerError)
+					panic(v)
+				}
+				pass.Done(status(c, err))
+			}()
+			c.SetRequest(pass.Request())
 			return next(c)
 		}
 	}, nil
+}
+
+// status is the status the rest of the chain answered with: the written
+// one, or the one echo's error handler will write for err.
+func status(c echo.Context, err error) int {
+	if err == nil || c.Response().Committed {
+		return c.Response().Status
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he.Code
+	}
+	return http.StatusInternalServerError
 }
 
 // Middleware returns echo middleware that authenticates each request with
@@ -146,6 +191,11 @@ func (cfg Config) ToMiddleware() (echo.MiddlewareFunc, error) {
 // method_not_allowed 405, or stale, answered 200 so the sender stops
 // retrying) is answered here with the core's status, headers and body, and
 // never reaches the next handler.
+//
+// It deduplicates only when opts include middleware.WithStore: then a copy
+// of a delivery the next handler answered below 500 is answered 200
+// duplicate, and a copy arriving while it runs 409 in_flight. Without a
+// store every authentic, fresh copy reaches the next handler.
 func Middleware(v verify.Verifier, opts ...middleware.Option) (echo.MiddlewareFunc, error) {
 	return Config{Verifier: v, Options: opts}.ToMiddleware()
 }

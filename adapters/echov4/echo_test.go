@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,6 +35,20 @@ func TestOutcomes(t *testing.T) {
 	})
 }
 
+// The table again, through a route the core built with the core's handler
+// type: the same middleware.HandlerFunc serves net/http, echo and gin.
+func TestRouteOutcomes(t *testing.T) {
+	middlewaretest.Run(t, func(tb testing.TB, rt middlewaretest.Route) http.Handler {
+		route, err := middleware.NewRoute(rt.Verifier, rt.Handler, rt.Options...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		e := echo.New()
+		e.Any(middlewaretest.Path, hooksealecho.Route(route))
+		return e
+	})
+}
+
 // The table's outcomes decided before the handler, through the verify-only
 // middleware.
 func TestMiddlewareOutcomes(t *testing.T) {
@@ -54,7 +67,7 @@ func TestMiddlewareOutcomes(t *testing.T) {
 // c.Bind as if nothing had read it, and finds the delivery and the raw
 // body through the typed accessors.
 func TestMiddlewareBindAfterVerify(t *testing.T) {
-	mw, err := hooksealecho.Middleware(middlewaretest.NewVerifier(t, middlewaretest.Now()))
+	mw, err := hooksealecho.Middleware(middlewaretest.NewVerifier(t), middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,15 +121,16 @@ func TestMiddlewareBindAfterVerify(t *testing.T) {
 	if !bytes.Equal(raw, body) {
 		t.Fatalf("raw body = %q, want %q", raw, body)
 	}
-	if !found || delivery.Provider != verify.ProviderCheckly || !delivery.Verified || delivery.SecretID == "" {
+	if !found || delivery.Provider != verify.ProviderCheckly || delivery.Key.IsZero() || delivery.SecretID == "" {
 		t.Fatalf("delivery = %+v, %v", delivery, found)
 	}
 }
 
 func TestMiddlewareSkipper(t *testing.T) {
 	mw, err := hooksealecho.Config{
-		Verifier: middlewaretest.NewVerifier(t, middlewaretest.Now()),
+		Verifier: middlewaretest.NewVerifier(t),
 		Skipper:  func(c echo.Context) bool { return c.Request().Method == http.MethodGet },
+		Options:  []middleware.Option{middlewaretest.ClockAt(middlewaretest.Now())},
 	}.ToMiddleware()
 	if err != nil {
 		t.Fatal(err)
@@ -149,12 +163,12 @@ func TestMiddlewareSkipper(t *testing.T) {
 func TestHandlerGetsEchoContext(t *testing.T) {
 	type seen struct{ provider, user, check string }
 	got := make(chan seen, 1)
-	h, err := hooksealecho.Handler(middlewaretest.NewVerifier(t, middlewaretest.Now()),
+	h, err := hooksealecho.Handler(middlewaretest.NewVerifier(t),
 		func(c echo.Context, e middleware.Event[checkly.Alert]) error {
 			user, _ := c.Get("user").(string)
 			got <- seen{c.Param("provider"), user, e.Payload.CheckID}
 			return nil
-		})
+		}, middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,9 +194,9 @@ func TestHandlerGetsEchoContext(t *testing.T) {
 // Causes go to the core's observer and never to the response.
 func TestHandlerErrorReachesObserverNotClient(t *testing.T) {
 	reports := make(chan middleware.Report, 1)
-	h, err := hooksealecho.Handler(middlewaretest.NewVerifier(t, middlewaretest.Now()),
+	h, err := hooksealecho.Handler(middlewaretest.NewVerifier(t),
 		func(echo.Context, middleware.Event[checkly.Alert]) error { return errors.New("database is down") },
-		middleware.WithObserver(func(_ context.Context, r middleware.Report) { reports <- r }))
+		middleware.WithObserver(func(_ context.Context, r middleware.Report) { reports <- r }), middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +211,7 @@ func TestHandlerErrorReachesObserverNotClient(t *testing.T) {
 }
 
 func TestConstructionErrors(t *testing.T) {
-	v := middlewaretest.NewVerifier(t, time.Now())
+	v := middlewaretest.NewVerifier(t)
 	noop := func(echo.Context, middleware.Event[checkly.Alert]) error { return nil }
 	if _, err := hooksealecho.Handler[checkly.Alert](nil, noop); err == nil {
 		t.Error("Handler: nil verifier accepted")
@@ -222,6 +236,9 @@ func TestConstructionErrors(t *testing.T) {
 	if _, err := hooksealecho.Middleware(v, middleware.WithMethods()); err == nil {
 		t.Error("Middleware: invalid option accepted")
 	}
+	if _, err := hooksealecho.Middleware(v, middleware.WithOrdering(0)); err == nil {
+		t.Error("Middleware: a route-only option accepted")
+	}
 }
 
 func TestAccessorsWithoutMiddleware(t *testing.T) {
@@ -237,7 +254,7 @@ func TestAccessorsWithoutMiddleware(t *testing.T) {
 // The README's own handler: c.Bind into the provider type, which decodes
 // leniently through its UnmarshalJSON.
 func TestMiddlewareBindProviderType(t *testing.T) {
-	mw, err := hooksealecho.Middleware(middlewaretest.NewVerifier(t, middlewaretest.Now()))
+	mw, err := hooksealecho.Middleware(middlewaretest.NewVerifier(t), middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}

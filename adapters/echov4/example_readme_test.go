@@ -5,7 +5,6 @@ package hooksealecho_test
 import (
 	"log"
 	"net/http"
-	"os"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,9 +15,13 @@ import (
 )
 
 func main() {
-	v, err := verify.Checkly(verify.Secrets(os.Getenv("CHECKLY_WEBHOOK_SECRET")))
+	secrets, err := verify.SecretsFromEnv("CHECKLY_WEBHOOK_SECRET") // or CHECKLY_WEBHOOK_SECRET_FILE
 	if err != nil {
-		log.Fatal(err) // an empty secret is refused: hookseal fails closed
+		log.Fatal(err) // unset or blank: hookseal fails closed
+	}
+	v, err := verify.Checkly(secrets)
+	if err != nil {
+		log.Fatal(err)
 	}
 
 	// A typed handler: hookseal authenticates, drops duplicates, stale

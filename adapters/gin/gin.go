@@ -24,9 +24,17 @@
 //	}
 //	r.POST("/hooks/checkly", h)
 //
+// A route built by the core, with the core's handler type (one
+// middleware.Router serving net/http, echo and gin alike):
+//
+//	rt, err := middleware.NewRoute(v, router.Dispatch, middleware.WithOrdering(0))
+//	...
+//	r.POST("/hooks/checkly", hooksealgin.Route(rt))
+//
 // Verification in front of the application's own handler, which binds the
 // body as usual (the body is restored, so c.ShouldBindJSON works after the
-// middleware read it) and finds the delivery with [DeliveryFrom]:
+// middleware read it) and finds the delivery with [DeliveryFrom] (given
+// middleware.WithStore, it also drops copies of handled deliveries):
 //
 //	mw, err := hooksealgin.Middleware(v)
 //	if err != nil {
@@ -57,6 +65,7 @@ package hooksealgin
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -73,30 +82,47 @@ import (
 //
 // The adapter writes the answer: fn must not write to c.Writer. The request
 // body has been read; the payload is e.Payload and the raw bytes are
-// e.Body, valid until fn returns.
+// e.Body, valid until fn returns. c.Request.Context() is cancelled with
+// cause store.ErrClaimLost if the delivery's claim is lost while fn runs
+// (see middleware.HandlerFunc).
 type HandlerFunc[T any] func(c *gin.Context, e middleware.Event[T]) error
 
 // Handler returns a gin handler that runs the route's whole flow for
-// deliveries authenticated by v and decoded into T, calls fn for each
-// authentic, fresh, new, in-order one, and answers every request with the
-// outcome's status code, headers and body (see middleware.Outcome). opts
-// are the core's route options (middleware.WithOrdering,
-// middleware.WithStore, ...). It fails when v or fn is nil or an option is
-// invalid.
+// deliveries authenticated by v and decoded into T, calls fn with the
+// request's gin.Context for each authentic, fresh, new, in-order one, and
+// answers every request with the outcome's status code, headers and body
+// (see middleware.Outcome). opts are the core's route options
+// (middleware.WithOrdering, middleware.WithStore, ...). It fails when v or
+// fn is nil or an option is invalid.
 func Handler[T any](v verify.Verifier, fn HandlerFunc[T], opts ...middleware.Option) (gin.HandlerFunc, error) {
 	if fn == nil {
 		return nil, errors.New("hooksealgin: handler is nil")
 	}
-	rt, err := middleware.NewRoute[T](v, opts...)
+	rt, err := middleware.NewRoute(v, func(ctx context.Context, e middleware.Event[T]) error {
+		c := ctx.Value(ginContextKey{}).(*gin.Context)
+		c.Request = c.Request.WithContext(ctx)
+		return fn(c, e)
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}
 	return func(c *gin.Context) {
-		res := rt.Process(c.Request, func(_ context.Context, e middleware.Event[T]) error {
-			return fn(c, e)
-		})
+		r := c.Request
+		res := rt.Process(r.WithContext(context.WithValue(r.Context(), ginContextKey{}, c)))
+		c.Request = r
 		answer(c, res)
 	}, nil
+}
+
+// ginContextKey carries the gin.Context to a Handler's fn through the
+// core's route.
+type ginContextKey struct{}
+
+// Route serves a route built with the core's middleware.NewRoute, whose
+// handler is the core's type (middleware.HandlerFunc): one
+// middleware.Router can then serve net/http, echo and gin alike.
+func Route[T any](rt *middleware.Route[T]) gin.HandlerFunc {
+	return func(c *gin.Context) { answer(c, rt.Process(c.Request)) }
 }
 
 // Middleware returns gin middleware that authenticates each request with v
@@ -107,25 +133,34 @@ func Handler[T any](v verify.Verifier, fn HandlerFunc[T], opts ...middleware.Opt
 // method_not_allowed 405, or stale, answered 200 so the sender stops
 // retrying) is aborted here with the core's status, headers and body.
 //
-// opts are the core's options. Those of the gate apply
-// (middleware.WithMaxBodyBytes, middleware.WithMethods,
-// middleware.WithObserver); those of deduplication and ordering have no
-// effect on a middleware. It fails when v is nil or an option is invalid.
+// opts are the core's options for a middleware.Guard. It deduplicates only
+// when they include middleware.WithStore: then a copy of a delivery the
+// rest of the chain answered below 500 is answered 200 duplicate, and a
+// copy arriving while it runs 409 in_flight; without a store every
+// authentic, fresh copy goes on. Options only a route honours (ordering,
+// payload checks) are an error, as are a nil v and invalid options.
 func Middleware(v verify.Verifier, opts ...middleware.Option) (gin.HandlerFunc, error) {
-	g, err := middleware.NewGate(v, opts...)
+	g, err := middleware.NewGuard(v, opts...)
 	if err != nil {
 		return nil, err
 	}
 	return func(c *gin.Context) {
-		r, res, release := g.Admit(c.Request)
-		if r == nil {
+		pass, res := g.Check(c.Request)
+		if pass == nil {
 			c.Abort()
 			answer(c, res)
 			return
 		}
-		defer release()
-		c.Request = r
+		finished := false
+		defer func() {
+			if !finished { // a panic on its way to gin's Recovery
+				pass.Done(http.StatusInternalServerError)
+			}
+		}()
+		c.Request = pass.Request()
 		c.Next()
+		finished = true
+		pass.Done(c.Writer.Status())
 	}, nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,6 +41,20 @@ func TestOutcomes(t *testing.T) {
 	})
 }
 
+// The table again, through a route the core built with the core's handler
+// type: the same middleware.HandlerFunc serves net/http, echo and gin.
+func TestRouteOutcomes(t *testing.T) {
+	middlewaretest.Run(t, func(tb testing.TB, rt middlewaretest.Route) http.Handler {
+		route, err := middleware.NewRoute(rt.Verifier, rt.Handler, rt.Options...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r := gin.New()
+		r.Any(middlewaretest.Path, hooksealgin.Route(route))
+		return r
+	})
+}
+
 // The table's outcomes decided before the handler, through the verify-only
 // middleware.
 func TestMiddlewareOutcomes(t *testing.T) {
@@ -60,7 +73,7 @@ func TestMiddlewareOutcomes(t *testing.T) {
 // c.ShouldBindJSON as if nothing had read it (gin issues #3428, #3861), and
 // finds the delivery and the raw body through the typed accessors.
 func TestMiddlewareShouldBindJSONAfterVerify(t *testing.T) {
-	mw, err := hooksealgin.Middleware(middlewaretest.NewVerifier(t, middlewaretest.Now()))
+	mw, err := hooksealgin.Middleware(middlewaretest.NewVerifier(t), middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +128,7 @@ func TestMiddlewareShouldBindJSONAfterVerify(t *testing.T) {
 	if !bytes.Equal(raw, body) {
 		t.Fatalf("raw body = %q, want %q", raw, body)
 	}
-	if !found || delivery.Provider != verify.ProviderCheckly || !delivery.Verified || delivery.SecretID == "" {
+	if !found || delivery.Provider != verify.ProviderCheckly || delivery.Key.IsZero() || delivery.SecretID == "" {
 		t.Fatalf("delivery = %+v, %v", delivery, found)
 	}
 }
@@ -123,7 +136,7 @@ func TestMiddlewareShouldBindJSONAfterVerify(t *testing.T) {
 // A failure aborts the chain: handlers after the middleware do not run,
 // and the cause is on c.Errors for gin's logging, not in the response.
 func TestMiddlewareAbortsWithCause(t *testing.T) {
-	mw, err := hooksealgin.Middleware(middlewaretest.NewVerifier(t, middlewaretest.Now()))
+	mw, err := hooksealgin.Middleware(middlewaretest.NewVerifier(t), middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,11 +171,11 @@ func TestMiddlewareAbortsWithCause(t *testing.T) {
 func TestHandlerGetsGinContext(t *testing.T) {
 	type seen struct{ provider, user, check string }
 	got := make(chan seen, 1)
-	h, err := hooksealgin.Handler(middlewaretest.NewVerifier(t, middlewaretest.Now()),
+	h, err := hooksealgin.Handler(middlewaretest.NewVerifier(t),
 		func(c *gin.Context, e middleware.Event[checkly.Alert]) error {
 			got <- seen{c.Param("provider"), c.GetString("user"), e.Payload.CheckID}
 			return nil
-		})
+		}, middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,9 +201,9 @@ func TestHandlerGetsGinContext(t *testing.T) {
 func TestHandlerErrorReachesObserverNotClient(t *testing.T) {
 	reports := make(chan middleware.Report, 1)
 	cause := errors.New("database is down")
-	h, err := hooksealgin.Handler(middlewaretest.NewVerifier(t, middlewaretest.Now()),
+	h, err := hooksealgin.Handler(middlewaretest.NewVerifier(t),
 		func(*gin.Context, middleware.Event[checkly.Alert]) error { return cause },
-		middleware.WithObserver(func(_ context.Context, r middleware.Report) { reports <- r }))
+		middleware.WithObserver(func(_ context.Context, r middleware.Report) { reports <- r }), middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +227,7 @@ func TestHandlerErrorReachesObserverNotClient(t *testing.T) {
 }
 
 func TestConstructionErrors(t *testing.T) {
-	v := middlewaretest.NewVerifier(t, time.Now())
+	v := middlewaretest.NewVerifier(t)
 	noop := func(*gin.Context, middleware.Event[checkly.Alert]) error { return nil }
 	if _, err := hooksealgin.Handler[checkly.Alert](nil, noop); err == nil {
 		t.Error("Handler: nil verifier accepted")
@@ -236,6 +249,9 @@ func TestConstructionErrors(t *testing.T) {
 	if _, err := hooksealgin.Middleware(v, middleware.WithMethods()); err == nil {
 		t.Error("Middleware: invalid option accepted")
 	}
+	if _, err := hooksealgin.Middleware(v, middleware.WithOrdering(0)); err == nil {
+		t.Error("Middleware: a route-only option accepted")
+	}
 }
 
 func TestAccessorsWithoutMiddleware(t *testing.T) {
@@ -252,7 +268,7 @@ func TestAccessorsWithoutMiddleware(t *testing.T) {
 // The README's own handler: ShouldBindJSON into the provider type, which
 // decodes leniently through its UnmarshalJSON.
 func TestMiddlewareShouldBindJSONProviderType(t *testing.T) {
-	mw, err := hooksealgin.Middleware(middlewaretest.NewVerifier(t, middlewaretest.Now()))
+	mw, err := hooksealgin.Middleware(middlewaretest.NewVerifier(t), middlewaretest.ClockAt(middlewaretest.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,9 @@ func TestDemo(t *testing.T) {
 		{"Checkly ALERT_FAILURE, check A", "processed", "200"},
 		{"StatusStack component.status_changed", "processed", "200"},
 		{`Grafana OnCall "alert group created" (Authorization token)`, "processed", "200"},
-		{"Datadog Triggered, default payload (Basic)", "processed", "200"},
+		{"Datadog Triggered, recommended payload (Basic)", "processed", "200"},
+		{"Datadog Triggered, default payload: no resource", "incomplete", "200"},
+		{"Checkly alert from a template without ALERT_TYPE", "incomplete", "200"},
 		{"Grafana Alerting firing", "processed", "200"},
 		{"body changed after signing", "unauthenticated", "401"},
 		{"signed with a wrong secret", "unauthenticated", "401"},
@@ -48,7 +50,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	if !strings.Contains(r.stdout, "#") || !strings.Contains(r.stdout, "expected") || !strings.Contains(r.stdout, "actual") ||
-		!strings.Contains(r.stdout, "All 13 deliveries got the expected answer.") {
+		!strings.Contains(r.stdout, "All 15 deliveries got the expected answer.") {
 		t.Errorf("header or summary missing:\n%s", r.stdout)
 	}
 	noSecrets(t, []string{r.stdout, r.stderr}, demoChecklySecret, demoStatusStackSecret, demoGrafanaSecret,

@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -18,9 +15,10 @@ import (
 
 // This file finds which usual mistake explains a delivery that does not
 // verify. It re-computes the MAC over variants of the body and of each
-// secret, with the same code a sender uses (verify.Scheme.Sign), and looks
-// for it in the signature header however it is written. The simplest
-// explanation wins. Messages name secrets by position only, and never show
+// secret with the scheme's own primitive (verify.Scheme.MAC), and looks for
+// it in the signature header as the scheme's parser reads it
+// (verify.Scheme.ParseSignatures), as written and in the spellings of the
+// usual mistakes. The simplest explanation wins. Messages name secrets by position only, and never show
 // a secret or an expected signature.
 
 // mistake is one way the given input differs from what the sender signed.
@@ -109,16 +107,17 @@ func (c *check) diagnose(w *strings.Builder, err error) {
 }
 
 // search tries every secret, secret variant and body variant, and returns
-// the explanation with the fewest mistakes, or nil.
+// the explanation with the fewest mistakes, or nil. The MAC is computed by
+// the scheme itself (verify.Scheme.MAC), with the delivery's timestamp and
+// id exactly as they travel, and the header is read by the scheme's own
+// parser (verify.Scheme.ParseSignatures), as written and in the spellings
+// of the usual mistakes.
 func (c *check) search(s verify.Scheme) *finding {
-	probe, ok := newProbe(s, c.header)
-	if !ok {
+	spellings := c.spellings(s)
+	if len(spellings) == 0 {
 		return nil
 	}
-	cands := candidates(s, c.header)
-	if len(cands) == 0 {
-		return nil
-	}
+	ts, id := c.signedValues(s)
 	bodies := bodyVariants(c.body)
 	var best *finding
 	lists := []struct {
@@ -129,33 +128,31 @@ func (c *check) search(s verify.Scheme) *finding {
 		for i, raw := range list.items {
 			for _, sv := range secretVariants(raw) {
 				for _, bv := range bodies {
-					mac, ok := probe.mac(bv.body, sv.value)
+					mac, err := s.MAC(sv.value, bv.body, ts, id)
+					if err != nil {
+						continue
+					}
+					hm, ok := matchSpelling(spellings, mac)
 					if !ok {
 						continue
 					}
-					for _, cand := range cands {
-						hm, ok := matchCandidate(s, cand, mac)
-						if !ok {
-							continue
-						}
-						f := &finding{list: list.name, index: i + 1}
-						if list.name == "--also-try" {
-							f.mistakes = append(f.mistakes, mistake{"other-secret", fmt.Sprintf(
-								"the delivery is signed with --also-try secret #%d, which the receiver is not configured with: the sender uses another secret (a retired one, or another channel's). Configure it in the receiver, or set the sender's secret to --secret #1.", i+1)})
-						}
-						if sv.m != nil {
-							f.mistakes = append(f.mistakes, *sv.m)
-						}
-						if bv.m != nil {
-							f.mistakes = append(f.mistakes, *bv.m)
-						}
-						f.mistakes = append(f.mistakes, hm...)
-						if best == nil || len(f.mistakes) < len(best.mistakes) {
-							best = f
-						}
-						if len(best.mistakes) == 0 {
-							return best
-						}
+					f := &finding{list: list.name, index: i + 1}
+					if list.name == "--also-try" {
+						f.mistakes = append(f.mistakes, mistake{"other-secret", fmt.Sprintf(
+							"the delivery is signed with --also-try secret #%d, which the receiver is not configured with: the sender uses another secret (a retired one, or another channel's). Configure it in the receiver, or set the sender's secret to --secret #1.", i+1)})
+					}
+					if sv.m != nil {
+						f.mistakes = append(f.mistakes, *sv.m)
+					}
+					if bv.m != nil {
+						f.mistakes = append(f.mistakes, *bv.m)
+					}
+					f.mistakes = append(f.mistakes, hm...)
+					if best == nil || len(f.mistakes) < len(best.mistakes) {
+						best = f
+					}
+					if len(best.mistakes) == 0 {
+						return best
 					}
 				}
 			}
@@ -164,160 +161,107 @@ func (c *check) search(s verify.Scheme) *finding {
 	return best
 }
 
-// probe computes the MAC a sender following a scheme puts in its header,
-// with the delivery's own timestamp and id, through verify.Scheme.Sign on a
-// plain-hex copy of the scheme.
-type probe struct {
-	scheme verify.Scheme
-	ts     time.Time
-	id     string
-}
-
-const probeHeader = "X-Hookseal-Probe"
-
-func newProbe(s verify.Scheme, h http.Header) (*probe, bool) {
-	signsTS := strings.Contains(s.Signed, "{timestamp}")
-	signsID := strings.Contains(s.Signed, "{id}")
-	p := &probe{scheme: verify.Scheme{
-		Provider:        s.Provider,
-		SignatureHeader: probeHeader,
-		Format:          verify.FormatPlain,
-		Encoding:        verify.Hex,
-		Signed:          s.Signed,
-		TimestampFormat: s.TimestampFormat,
-		SecretFormat:    s.SecretFormat,
-	}}
-	if signsTS {
-		raw := rawTimestamp(s, h)
-		t, err := verify.ParseTimestamp(raw, s.TimestampFormat)
-		if err != nil || verify.FormatTimestamp(t, s.TimestampFormat) != raw {
-			return nil, false // Sign could not reproduce the timestamp's bytes
-		}
-		p.ts = t
-		p.scheme.TimestampHeader = probeHeader + "-Timestamp"
-	}
-	if signsID {
-		p.id = h.Get(s.IDHeader)
-		if p.id == "" {
-			return nil, false
-		}
-		p.scheme.IDHeader = s.IDHeader
-	}
-	return p, true
-}
-
-func (p *probe) mac(body []byte, secret string) ([]byte, bool) {
-	h, err := p.scheme.Sign(body, verify.SignOptions{ID: p.id, Timestamp: p.ts}, secret)
-	if err != nil {
-		return nil, false
-	}
-	mac, err := hex.DecodeString(h.Get(probeHeader))
-	return mac, err == nil
-}
-
-// rawTimestamp returns the timestamp as sent: its header, or the signature
-// header's timestamp entry.
-func rawTimestamp(s verify.Scheme, h http.Header) string {
+// signedValues returns the timestamp and id as the delivery carries them,
+// for the signed content: the timestamp from its header or the signature
+// header's entry, the id from its header.
+func (c *check) signedValues(s verify.Scheme) (ts, id string) {
 	if s.TimestampHeader != "" {
-		return strings.TrimSpace(h.Get(s.TimestampHeader))
-	}
-	if s.TimestampKey != "" {
-		for _, entry := range strings.Split(h.Get(s.SignatureHeader), ",") {
-			if k, v, ok := strings.Cut(strings.TrimSpace(entry), "="); ok && k == s.TimestampKey {
-				return v
-			}
+		ts = strings.TrimSpace(c.header.Get(s.TimestampHeader))
+	} else if s.TimestampKey != "" {
+		if sigs, err := s.ParseSignatures(c.header.Get(s.SignatureHeader)); err == nil {
+			ts = sigs.Timestamp
 		}
 	}
-	return ""
+	if s.IDHeader != "" {
+		id = strings.TrimSpace(c.header.Get(s.IDHeader))
+	}
+	return ts, id
 }
 
-// candidate is one signature as written in the header.
-type candidate struct {
-	text     string // the signature, without a "sha256=" prefix
-	prefixed bool   // it had one
+// spelling is the signatures the header holds when read as one way of
+// writing them, and the mistakes that way of writing is.
+type spelling struct {
+	macs     [][]byte
+	mistakes []mistake
+	text     string // the header value, for a letter-case check
 }
 
-// candidates extracts every signature from the header, leniently: whatever
-// the scheme's layout, each entry that could hold a signature is one.
-func candidates(s verify.Scheme, h http.Header) []candidate {
-	var out []candidate
-	add := func(t string) {
-		t = strings.TrimSpace(t)
-		c := candidate{text: t}
-		if len(t) > 7 && strings.EqualFold(t[:7], "sha256=") {
-			c = candidate{text: t[7:], prefixed: true}
+// spellings reads the signature header as the scheme writes it, and as
+// the usual mistakes write it: the other encoding, a sha256= prefix the
+// sender does not send, a prefix it needs left out.
+func (c *check) spellings(s verify.Scheme) []spelling {
+	value := c.header.Get(s.SignatureHeader)
+	if value == "" {
+		return nil
+	}
+	encoding := mistake{"encoding", fmt.Sprintf("the signature is written in base64, and %s writes it in hex.", s.Provider)}
+	other := verify.EncodingBase64
+	if s.Encoding == verify.EncodingBase64 {
+		encoding = mistake{"encoding", fmt.Sprintf("the signature is written in hex, and %s writes it in base64.", s.Provider)}
+		other = verify.EncodingHex
+	}
+	type variant struct {
+		scheme   verify.Scheme
+		mistakes []mistake
+	}
+	variants := []variant{{scheme: s}}
+	flip := s
+	flip.Encoding = other
+	variants = append(variants, variant{flip, []mistake{encoding}})
+	if s.Format == verify.FormatPlain {
+		prefixed := mistake{"prefix-present", fmt.Sprintf(
+			"%s carries a sha256= prefix, and %s sends the bare signature. Remove the prefix (it belongs to GitHub's X-Hub-Signature-256).",
+			s.SignatureHeader, s.Provider)}
+		if s.Prefix != "" {
+			prefixed = mistake{"prefix-missing", fmt.Sprintf(
+				"%s lacks the %s prefix %s sends before the signature. Keep the header value whole.", s.SignatureHeader, s.Prefix, s.Provider)}
 		}
-		if c.text != "" {
-			out = append(out, c)
+		for _, v := range variants[:2] {
+			p := v.scheme
+			if s.Prefix == "" {
+				p.Prefix = "sha256="
+			} else {
+				p.Prefix = ""
+			}
+			variants = append(variants, variant{p, append([]mistake{prefixed}, v.mistakes...)})
 		}
 	}
-	for _, v := range h.Values(s.SignatureHeader) {
-		switch s.Format {
-		case verify.FormatKeyValue:
-			for _, entry := range strings.Split(v, ",") {
-				k, val, ok := strings.Cut(strings.TrimSpace(entry), "=")
-				if ok && k != s.TimestampKey {
-					add(val)
-				}
-			}
-		case verify.FormatVersioned:
-			for _, entry := range strings.Fields(v) {
-				if _, sig, ok := strings.Cut(entry, ","); ok {
-					add(sig)
-				} else {
-					add(entry)
-				}
-			}
-		default:
-			add(v)
+	var out []spelling
+	for _, v := range variants {
+		sigs, err := v.scheme.ParseSignatures(value)
+		if err != nil {
+			continue
 		}
-		if len(out) > 64 {
-			break
-		}
+		out = append(out, spelling{macs: sigs.MACs, mistakes: v.mistakes, text: value})
+	}
+	if s.Encoding == verify.EncodingBase64 {
+		// A base64 signature whose letter case was changed decodes to other
+		// bytes: keep the raw text to recognise it.
+		out = append(out, spelling{text: value, mistakes: []mistake{{"base64-case", fmt.Sprintf(
+			"the signature is the right one with its letter case changed. %s's signature is base64, where case matters: something lower- or upper-cased the header value. Pass it exactly as received.",
+			s.Provider)}}})
 	}
 	return out
 }
 
-// matchCandidate reports whether cand is mac in some spelling, and which
-// header mistakes that spelling shows.
-func matchCandidate(s verify.Scheme, cand candidate, mac []byte) ([]mistake, bool) {
-	hexOK := false
-	if b, err := hex.DecodeString(cand.text); err == nil && bytes.Equal(b, mac) {
-		hexOK = true
-	}
-	b64OK := false
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(cand.text); err == nil && bytes.Equal(b, mac) {
-			b64OK = true
+// matchSpelling reports whether mac is one of the signatures in some
+// spelling, and that spelling's mistakes.
+func matchSpelling(spellings []spelling, mac []byte) ([]mistake, bool) {
+	for _, sp := range spellings {
+		if sp.macs == nil { // the letter-case check
+			b64 := base64.StdEncoding.EncodeToString(mac)
+			if !strings.Contains(sp.text, b64) && strings.Contains(strings.ToLower(sp.text), strings.ToLower(b64)) {
+				return sp.mistakes, true
+			}
+			continue
+		}
+		for _, m := range sp.macs {
+			if bytes.Equal(m, mac) {
+				return sp.mistakes, true
+			}
 		}
 	}
-	foldB64 := !b64OK && strings.EqualFold(cand.text, base64.StdEncoding.EncodeToString(mac))
-	if !hexOK && !b64OK && !foldB64 {
-		return nil, false
-	}
-	var ms []mistake
-	if s.Format == verify.FormatPlain {
-		switch {
-		case s.Prefix == "" && cand.prefixed:
-			ms = append(ms, mistake{"prefix-present", fmt.Sprintf(
-				"%s carries a sha256= prefix, and %s sends the bare signature. Remove the prefix (it belongs to GitHub's X-Hub-Signature-256).",
-				s.SignatureHeader, s.Provider)})
-		case s.Prefix != "" && !cand.prefixed:
-			ms = append(ms, mistake{"prefix-missing", fmt.Sprintf(
-				"%s lacks the %s prefix %s sends before the signature. Keep the header value whole.", s.SignatureHeader, s.Prefix, s.Provider)})
-		}
-	}
-	switch {
-	case foldB64:
-		ms = append(ms, mistake{"base64-case", fmt.Sprintf(
-			"the signature is the right one with its letter case changed. %s's signature is base64, where case matters: something lower- or upper-cased the header value. Pass it exactly as received.",
-			s.Provider)})
-	case s.Encoding == verify.Hex && !hexOK:
-		ms = append(ms, mistake{"encoding", fmt.Sprintf("the signature is written in base64, and %s writes it in hex.", s.Provider)})
-	case s.Encoding == verify.Base64 && !b64OK:
-		ms = append(ms, mistake{"encoding", fmt.Sprintf("the signature is written in hex, and %s writes it in base64.", s.Provider)})
-	}
-	return ms, true
+	return nil, false
 }
 
 // secretVariants are the secret as given (trimmed: how a receiver reads
@@ -441,7 +385,7 @@ func (c *check) otherProvider(w *strings.Builder) {
 		if len(c.header.Values(s.SignatureHeader)) == 0 {
 			continue
 		}
-		v, err := verify.NewHMAC(s, verify.Secrets(c.secrets...), verify.WithoutFreshness())
+		v, err := verify.HMAC(s, verify.Secrets(c.secrets...))
 		if err == nil {
 			if d, err := v.Verify(c.header, c.body); err == nil {
 				fmt.Fprintf(w, "diagnosis (wrong-provider): this is a %s delivery (%s), and it verifies as one with --secret %s. Use --provider %s.\n",
@@ -566,9 +510,9 @@ func missingTimestamp(s verify.Scheme) string {
 
 func formatName(f verify.TimestampFormat) string {
 	switch f {
-	case verify.UnixSeconds:
+	case verify.TimestampUnixSeconds:
 		return "Unix seconds"
-	case verify.RFC3339:
+	case verify.TimestampRFC3339:
 		return "an RFC 3339 time"
 	}
 	return "Unix seconds, Unix milliseconds or RFC 3339"

@@ -72,29 +72,45 @@ func (hf *headerFlags) Set(s string) error {
 	return nil
 }
 
-// splitSecrets splits a comma-separated list of secrets, as the flags and
-// environment variables hold them for rotation. It returns the items as
-// given and trimmed of surrounding whitespace. An empty item is a usage
-// error naming the source, never the value.
+// splitSecrets reads a --secret list by the library's one rule for
+// secrets (verify.ParseSecrets: comma-separated, each trimmed, none blank)
+// and also returns the items as given, for the verify command's diagnosis
+// of whitespace around a secret. Errors name the flag, never a value.
 func splitSecrets(source, value string) (raw, trimmed []string, err error) {
-	if value == "" {
-		return nil, nil, nil
+	s, err := verify.ParseSecrets(value)
+	if err != nil {
+		return nil, nil, usagef("%s: %s", source, strings.TrimPrefix(err.Error(), "verify: "))
 	}
-	raw = strings.Split(value, ",")
-	for i, s := range raw {
-		t := strings.TrimSpace(s)
-		if t == "" {
-			return nil, nil, usagef("%s holds an empty secret (item %d of %d); remove the extra comma", source, i+1, len(raw))
+	return strings.Split(value, ","), secretValues(s), nil
+}
+
+func secretValues(s []verify.Secret) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = x.Value
+	}
+	return out
+}
+
+// splitList splits a comma-separated flag that holds no secret (--audience,
+// --jwt-alg), each item trimmed; an empty item is a usage error.
+func splitList(source, value string) ([]string, error) {
+	if strings.TrimSpace(value) == "" {
+		return nil, nil
+	}
+	items := strings.Split(value, ",")
+	for i := range items {
+		if items[i] = strings.TrimSpace(items[i]); items[i] == "" {
+			return nil, usagef("%s has an empty item (%d of %d); remove the extra comma", source, i+1, len(items))
 		}
-		trimmed = append(trimmed, t)
 	}
-	return raw, trimmed, nil
+	return items, nil
 }
 
 // parseTime parses a --timestamp or --now value: Unix seconds, Unix
 // milliseconds or RFC 3339.
 func parseTime(flagName, s string) (time.Time, error) {
-	t, err := verify.ParseTimestamp(s, verify.Lenient)
+	t, err := verify.ParseTimestamp(s, verify.TimestampLenient)
 	if err != nil {
 		return time.Time{}, usagef("%s %q: want Unix seconds, Unix milliseconds or an RFC 3339 time", flagName, s)
 	}

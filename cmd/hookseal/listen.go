@@ -19,6 +19,7 @@ import (
 	"github.com/hookseal/hookseal/middleware"
 	redisstore "github.com/hookseal/hookseal/store/redis"
 	"github.com/hookseal/hookseal/verify"
+	"github.com/hookseal/hookseal/verify/jwt"
 )
 
 const listenAbout = `
@@ -35,8 +36,12 @@ sender's payload:
 
 Credentials come from the environment (preferred: flags show in ps) or the
 flags, which win. A comma-separated value holds several secrets, all
-accepted, for rotation; surrounding whitespace of each is ignored. A route
-whose credentials are not set answers 404: it never accepts anything.
+accepted, for rotation; surrounding whitespace of each is ignored. A
+variable NAME_FILE (CHECKLY_WEBHOOK_SECRET_FILE, ...) names a file with one
+secret per line instead, for mounted secrets and secrets with a comma in
+them. A variable set but blank, a blank file, or a secret with a control
+character inside is an error. A route whose credentials are not set
+answers 404: it never accepts anything.
 
 Each processed event is printed to stdout as one JSON line:
   {"provider":"checkly","type":"ALERT_FAILURE","resource":"<check id>","time":"<event time>","delivery":"<dedupe key>"}
@@ -129,17 +134,23 @@ func (lf *listenFlags) config(e *env) (receiverConfig, error) {
 	}
 	cfg := receiverConfig{maxBody: lf.maxBody, maxAge: lf.tolerance, order: lf.order, grafanaTimestampHeader: lf.grafanaTSHeader}
 	var err error
+	// Secrets are read by the library's rule (verify.LookupSecrets): the
+	// flag, else the variable, else the file the variable's _FILE names.
 	secrets := func(flagValue, flagName, envName string) []string {
 		if err != nil {
 			return nil
 		}
-		source := "--" + flagName
-		if flagValue == "" {
-			source = envName
+		if flagValue != "" {
+			var s []string
+			_, s, err = splitSecrets("--"+flagName, flagValue)
+			return s
 		}
-		var s []string
-		_, s, err = splitSecrets(source, pick(flagValue, envName, e))
-		return s
+		s, _, lerr := verify.LookupSecrets(e.lookupEnv, envName)
+		if lerr != nil {
+			err = usagef("%s", strings.ReplaceAll(lerr.Error(), "verify: ", ""))
+			return nil
+		}
+		return secretValues(s)
 	}
 	cfg.checkly = secrets(lf.checkly, "checkly-secret", "CHECKLY_WEBHOOK_SECRET")
 	cfg.statusstack = secrets(lf.statusstack, "statusstack-secret", "STATUSSTACK_WEBHOOK_SECRET")
@@ -197,7 +208,7 @@ func (lf *listenFlags) redisConfig(e *env) error {
 }
 
 // jwtConfig builds the Datadog route's JWT settings, or nil without --jwks.
-func (lf *listenFlags) jwtConfig() (*verify.JWTConfig, error) {
+func (lf *listenFlags) jwtConfig() (*jwt.Config, error) {
 	if lf.jwks == "" {
 		if lf.issuer != "" || lf.audience != "" {
 			return nil, usagef("--issuer and --audience configure JWT bearer tokens and need --jwks (a JWKS file or URL)")
@@ -207,22 +218,22 @@ func (lf *listenFlags) jwtConfig() (*verify.JWTConfig, error) {
 	if lf.issuer == "" {
 		return nil, usagef("--jwks needs --issuer: the iss every accepted token must carry")
 	}
-	_, aud, err := splitSecrets("--audience", lf.audience)
+	aud, err := splitList("--audience", lf.audience)
 	if err != nil {
 		return nil, err
 	}
 	if len(aud) == 0 {
 		return nil, usagef("--jwks needs --audience: the aud value(s) a token must carry")
 	}
-	_, algs, err := splitSecrets("--jwt-alg", lf.jwtAlg)
+	algs, err := splitList("--jwt-alg", lf.jwtAlg)
 	if err != nil || len(algs) == 0 {
 		return nil, usagef("--jwt-alg needs at least one algorithm, e.g. RS256")
 	}
-	cfg := &verify.JWTConfig{Algorithms: algs, Issuer: lf.issuer, Audience: aud, Leeway: 30 * time.Second}
+	cfg := &jwt.Config{Algorithms: algs, Issuer: lf.issuer, Audience: aud, Leeway: 30 * time.Second}
 	if strings.HasPrefix(lf.jwks, "https://") || strings.HasPrefix(lf.jwks, "http://") {
-		cfg.JWKSURL = lf.jwks
+		cfg.Keys = jwt.JWKSURL(lf.jwks)
 	} else {
-		cfg.JWKSFile = lf.jwks
+		cfg.Keys = jwt.JWKSFile(lf.jwks)
 	}
 	return cfg, nil
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/event/oncall"
 	"github.com/hookseal/hookseal/hooktest"
 )
 
@@ -272,7 +274,7 @@ func TestListenFlagsOverEnv(t *testing.T) {
 	if status, _ := post(t, p.url("/checkly"), body, signedHeader(t, hooktest.Checkly("from-env-s3cr3t"), body, time.Now())); status != 413 {
 		t.Errorf("a %d-byte body over --max-body 512: %d", len(body), status)
 	}
-	small := []byte(`{"alert_type":"ALERT_SSL","check_id":"c"}`)
+	small := []byte(`{"alert_type":"ALERT_SSL","check_id":"c","check_result_id":"r1"}`)
 	if status, outcome := post(t, p.url("/checkly"), small, signedHeader(t, hooktest.Checkly("from-env-s3cr3t"), small, time.Now())); status != 401 {
 		t.Errorf("signed with the env secret while the flag is set: %d %s", status, outcome)
 	}
@@ -281,4 +283,39 @@ func TestListenFlagsOverEnv(t *testing.T) {
 	}
 	p.stderr.wait(t, 0, "too_large", func(m map[string]any) bool { return m["outcome"] == "too_large" })
 	noSecrets(t, []string{p.stdout.text(), p.stderr.text()}, "from-env-s3cr3t", "from-flag-s3cr3t")
+}
+
+// Secrets read from files (NAME_FILE, one per line), the way mounted
+// secrets arrive: a secret with a comma in it stays one secret, the
+// trailing newline every file has is no part of it, and both lines of a
+// rotation are accepted.
+func TestListenSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	checklyFile := filepath.Join(dir, "checkly")
+	if err := os.WriteFile(checklyFile, []byte("new,with-a-comma-s3cr3t\nold-s3cr3t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	oncallFile := filepath.Join(dir, "oncall")
+	if err := os.WriteFile(oncallFile, []byte(lOnCall+"\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startListen(t, []string{"CHECKLY_WEBHOOK_SECRET_FILE=" + checklyFile, "ONCALL_AUTHORIZATION_FILE=" + oncallFile})
+	for i, secret := range []string{"new,with-a-comma-s3cr3t", "old-s3cr3t"} {
+		body := hooktest.ChecklyBody(hooktest.ChecklyAlert(checkly.AlertFailure, time.Now().Add(time.Duration(i)*time.Second)))
+		if status, outcome := post(t, p.url("/checkly"), body, signedHeader(t, hooktest.Checkly(secret), body, time.Now())); status != 200 || outcome != "processed" {
+			t.Errorf("signed with line %d of the file: %d %s", i+1, status, outcome)
+		}
+	}
+	// The comma does not split the secret into two weaker ones.
+	for _, half := range []string{"new", "with-a-comma-s3cr3t"} {
+		body := hooktest.ChecklyBody(hooktest.ChecklyAlert(checkly.AlertRecovery, time.Now()))
+		if status, _ := post(t, p.url("/checkly"), body, signedHeader(t, hooktest.Checkly(half), body, time.Now())); status != 401 {
+			t.Errorf("signed with %q, half of a secret: %d, want 401", half, status)
+		}
+	}
+	body := hooktest.OnCallBody(hooktest.OnCallEvent(oncall.TypeResolve, time.Now()))
+	if status, outcome := post(t, p.url("/oncall"), body, hooktest.AuthorizationHeader(lOnCall)); status != 200 || outcome != "processed" {
+		t.Errorf("OnCall with the value from a CRLF file: %d %s", status, outcome)
+	}
+	noSecrets(t, []string{p.stdout.text(), p.stderr.text()}, "with-a-comma-s3cr3t", "old-s3cr3t", "oncall-t0ken-value")
 }

@@ -73,7 +73,7 @@ func (l *lineLog) observer(route string) middleware.Observer {
 			return
 		}
 		o := outcomeLine{
-			Provider: route, Outcome: string(r.Outcome), Status: r.Status,
+			Provider: route, Outcome: string(r.Outcome), Status: r.Status(),
 			Type: r.EventType, Resource: r.Resource, Delivery: r.Delivery,
 		}
 		if r.Err != nil {

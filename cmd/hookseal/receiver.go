@@ -16,6 +16,7 @@ import (
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/store"
 	"github.com/hookseal/hookseal/verify"
+	"github.com/hookseal/hookseal/verify/jwt"
 )
 
 // receiverConfig is what listen and demo configure a receiver with. A route
@@ -26,7 +27,7 @@ type receiverConfig struct {
 	oncall                        []string // exact Authorization values
 	datadogUser                   string
 	datadogPasswords              []string
-	datadogJWT                    *verify.JWTConfig
+	datadogJWT                    *jwt.Config
 
 	maxBody int64
 	maxAge  time.Duration // how old a sender's timestamp may be
@@ -64,7 +65,6 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 	if cfg.store == nil {
 		cfg.store = store.NewMemory(store.WithClock(cfg.clock))
 	}
-	vopts := []verify.Option{verify.WithClock(cfg.clock), verify.WithTolerance(cfg.maxAge, verify.DefaultMaxSkew)}
 	r := &receiver{unconfigured: map[string]string{}}
 	defer func() {
 		if err != nil {
@@ -83,9 +83,12 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 	}
 	mopts := func(route string) []middleware.Option {
 		o := []middleware.Option{
+			middleware.WithName(route),
 			middleware.WithMaxBodyBytes(cfg.maxBody),
 			middleware.WithStore(cfg.store),
 			middleware.WithObserver(cfg.log.observer(route)),
+			middleware.WithClock(cfg.clock),
+			middleware.WithFreshness(verify.Window{MaxAge: cfg.maxAge, MaxSkew: verify.DefaultMaxSkew}),
 		}
 		if cfg.order {
 			o = append(o, middleware.WithOrdering(0))
@@ -94,7 +97,7 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 	}
 
 	if len(cfg.checkly) > 0 {
-		v, err := verify.Checkly(verify.Secrets(cfg.checkly...), vopts...)
+		v, err := verify.Checkly(verify.Secrets(cfg.checkly...))
 		h, err := handle[checkly.Alert](v, err, mopts("checkly"))
 		if err := add("/checkly", h, err); err != nil {
 			return nil, err
@@ -103,7 +106,7 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 		r.unconfigured["/checkly"] = "CHECKLY_WEBHOOK_SECRET or --checkly-secret"
 	}
 	if len(cfg.statusstack) > 0 {
-		v, err := verify.StatusStack(verify.Secrets(cfg.statusstack...), vopts...)
+		v, err := verify.StatusStack(verify.Secrets(cfg.statusstack...))
 		h, err := handle[statusstack.Event](v, err, mopts("statusstack"))
 		if err := add("/statusstack", h, err); err != nil {
 			return nil, err
@@ -112,7 +115,7 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 		r.unconfigured["/statusstack"] = "STATUSSTACK_WEBHOOK_SECRET or --statusstack-secret"
 	}
 	if len(cfg.oncall) > 0 {
-		v, err := verify.Authorization("oncall", verify.Secrets(cfg.oncall...), vopts...)
+		v, err := verify.Authorization("oncall", verify.Secrets(cfg.oncall...))
 		h, err := handle[oncall.Event](v, err, mopts("oncall"))
 		if err := add("/oncall", h, err); err != nil {
 			return nil, err
@@ -121,7 +124,7 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 		r.unconfigured["/oncall"] = "ONCALL_AUTHORIZATION or --oncall-authorization"
 	}
 	if cfg.datadogUser != "" || cfg.datadogJWT != nil {
-		v, err := r.datadogVerifier(cfg, vopts)
+		v, err := r.datadogVerifier(cfg)
 		h, err := handle[datadog.Event](v, err, mopts("datadog"))
 		if err := add("/datadog", h, err); err != nil {
 			return nil, err
@@ -130,7 +133,7 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 		r.unconfigured["/datadog"] = "DATADOG_WEBHOOK_USER and DATADOG_WEBHOOK_PASSWORD, or --jwks with --issuer and --audience"
 	}
 	if len(cfg.grafana) > 0 {
-		v, err := verify.NewHMAC(verify.GrafanaAlertingScheme(cfg.grafanaTimestampHeader), verify.Secrets(cfg.grafana...), vopts...)
+		v, err := verify.HMAC(verify.GrafanaAlertingScheme(cfg.grafanaTimestampHeader), verify.Secrets(cfg.grafana...))
 		h, err := handle[grafana.Message](v, err, mopts("grafana"))
 		if err := add("/grafana", h, err); err != nil {
 			return nil, err
@@ -144,21 +147,23 @@ func newReceiver(cfg receiverConfig) (_ *receiver, err error) {
 }
 
 // datadogVerifier accepts Basic credentials, a JWT bearer token, or either.
-func (r *receiver) datadogVerifier(cfg receiverConfig, vopts []verify.Option) (verify.Verifier, error) {
+func (r *receiver) datadogVerifier(cfg receiverConfig) (verify.Verifier, error) {
 	var vs []verify.Verifier
 	if cfg.datadogUser != "" {
 		creds := make([]verify.Credential, len(cfg.datadogPasswords))
 		for i, p := range cfg.datadogPasswords {
 			creds[i] = verify.Credential{ID: fmt.Sprintf("basic%d", i+1), Username: cfg.datadogUser, Password: p}
 		}
-		b, err := verify.Basic("datadog", creds, vopts...)
+		b, err := verify.Basic("datadog", creds)
 		if err != nil {
 			return nil, err
 		}
 		vs = append(vs, b)
 	}
 	if cfg.datadogJWT != nil {
-		j, err := verify.JWT("datadog", *cfg.datadogJWT, vopts...)
+		jc := *cfg.datadogJWT
+		jc.Now = cfg.clock // exp and nbf on the receiver's clock
+		j, err := jwt.New("datadog", jc)
 		if err != nil {
 			return nil, fmt.Errorf("JWT settings (--jwks, --issuer, --audience, --jwt-alg): %w", err)
 		}
@@ -177,7 +182,11 @@ func handle[T any](v verify.Verifier, err error, opts []middleware.Option) (http
 	if err != nil {
 		return nil, err
 	}
-	return middleware.Handle(v, func(context.Context, middleware.Event[T]) error { return nil }, opts...)
+	rt, err := middleware.NewRoute(v, func(context.Context, middleware.Event[T]) error { return nil }, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return rt, nil
 }
 
 // notFound answers paths without a route, and routes without credentials,

@@ -56,6 +56,9 @@ func runSend(e *env, args []string) int {
 	if err != nil {
 		return fail(e, "send", err)
 	}
+	if *secret == "" {
+		return fail(e, "send", usagef("--secret is required"))
+	}
 	_, secrets, err := splitSecrets("--secret", *secret)
 	if err != nil {
 		return fail(e, "send", err)
@@ -79,7 +82,8 @@ func runSend(e *env, args []string) int {
 	}
 	req, err := hooktest.Request(*target, body, h)
 	if err != nil {
-		return fail(e, "send", usagef("--url: %v", err))
+		// The error quotes the URL, which may carry a password.
+		return fail(e, "send", usagef("--url %s: not a usable http or https URL", redactURL(*target)))
 	}
 	req = req.WithContext(e.ctx)
 	client := &http.Client{Timeout: *timeout}
@@ -149,11 +153,19 @@ func checkURL(s string) error {
 	return nil
 }
 
-// redactURL drops user:password@ from a URL before it is printed.
+// redactURL hides the user:password@ part of a URL before it is printed,
+// whether or not the URL parses: an unencoded '#' or '/' in a password
+// makes it unparseable, and those are the URLs most likely to be printed
+// in an error. Everything between "://" and the last '@' is hidden; a
+// string without "://" but with an '@' is not shown at all.
 func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	scheme, rest, ok := strings.Cut(s, "://")
+	at := strings.LastIndexByte(rest, '@')
+	switch {
+	case !ok && strings.Contains(s, "@"):
+		return "(a URL with credentials, not shown)"
+	case !ok || at < 0:
 		return s
 	}
-	return u.Redacted()
+	return scheme + "://***@" + rest[at+1:]
 }

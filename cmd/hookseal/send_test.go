@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // send delivers realistic samples to a listen process, each authenticated
@@ -19,7 +20,11 @@ func TestSendToListen(t *testing.T) {
 		"DATADOG_WEBHOOK_PASSWORD=" + lDDPassword,
 	}, "--order")
 	body := filepath.Join(t.TempDir(), "alert.json")
-	if err := os.WriteFile(body, []byte(`{"ALERT_TYPE":"ALERT_DEGRADED","CHECK_ID":"own-body"}`), 0o600); err != nil {
+	if err := os.WriteFile(body, []byte(`{"ALERT_TYPE":"ALERT_DEGRADED","CHECK_ID":"own-body","CHECK_RESULT_ID":"r-1","STARTED_AT":"`+time.Now().UTC().Format(time.RFC3339)+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bare := filepath.Join(t.TempDir(), "bare.json")
+	if err := os.WriteFile(bare, []byte(`{"ALERT_TYPE":"ALERT_DEGRADED","CHECK_ID":"own-body"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -33,6 +38,9 @@ func TestSendToListen(t *testing.T) {
 		{"checkly default", []string{"--provider", "checkly", "--secret", lChecklyNew, "--url", p.url("/checkly")}, 0, "200 OK", "processed", "ALERT_FAILURE"},
 		{"checkly stamped far ahead", []string{"--provider", "checkly", "--secret", lChecklyNew, "--url", p.url("/checkly"), "--event", "alert_recovery", "--timestamp", "2099-01-01T00:00:00Z"}, 0, "200 OK", "stale", ""},
 		{"checkly own body", []string{"--provider", "checkly", "--secret", lChecklyNew, "--url", p.url("/checkly"), "--body", body}, 0, "200 OK", "processed", "ALERT_DEGRADED"},
+		// A template with neither CHECK_RESULT_ID nor STARTED_AT: handled,
+		// and said to be incomplete, never printed as processed.
+		{"checkly own body without identity", []string{"--provider", "checkly", "--secret", lChecklyNew, "--url", p.url("/checkly"), "--body", bare}, 0, "200 OK", "incomplete", ""},
 		{"statusstack", []string{"--provider", "statusstack", "--secret", lStatusStack, "--url", p.url("/statusstack"), "--event", "incident.created"}, 0, "200 OK", "processed", "incident.created"},
 		{"oncall", []string{"--provider", "oncall", "--secret", lOnCall, "--url", p.url("/oncall"), "--event", "resolve"}, 0, "200 OK", "processed", "resolve"},
 		{"datadog", []string{"--provider", "datadog", "--secret", lDDUser + ":" + lDDPassword, "--url", p.url("/datadog"), "--event", "Re-Triggered"}, 0, "200 OK", "processed", "query_alert_monitor"},

@@ -38,6 +38,9 @@ func runSign(e *env, args []string) int {
 	if err != nil {
 		return fail(e, "sign", err)
 	}
+	if *secret == "" {
+		return fail(e, "sign", usagef("--secret is required"))
+	}
 	_, secrets, err := splitSecrets("--secret", *secret)
 	if err != nil {
 		return fail(e, "sign", err)

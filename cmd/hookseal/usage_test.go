@@ -41,6 +41,14 @@ func TestUsageErrors(t *testing.T) {
 	if err := os.WriteFile(jwks, []byte(`{"keys":[]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	blankFile := filepath.Join(dir, "blank")
+	ctlFile := filepath.Join(dir, "ctl")
+	if err := os.WriteFile(blankFile, []byte("\n \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ctlFile, []byte("good-one\nhunter2\x07\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name  string
 		env   []string
@@ -55,7 +63,7 @@ func TestUsageErrors(t *testing.T) {
 		{"sign: unknown provider", nil, []string{"sign", "--provider", "pagerduty", "--secret", "s"}, `--provider "pagerduty"`},
 		{"sign: no secret", nil, []string{"sign", "--provider", "checkly"}, "--secret is required"},
 		{"sign: two secrets, one signature", nil, []string{"sign", "--provider", "checkly", "--secret", "a,b"}, "--secret"},
-		{"sign: empty item", nil, []string{"sign", "--provider", "stripe", "--secret", "a,,b"}, "--secret holds an empty secret (item 2 of 3)"},
+		{"sign: empty item", nil, []string{"sign", "--provider", "stripe", "--secret", "a,,b"}, "--secret: no secret configured: secret 2 of 3 is blank"},
 		{"sign: bad timestamp", nil, []string{"sign", "--provider", "checkly", "--secret", "s", "--timestamp", "yesterday"}, "--timestamp"},
 		{"sign: datadog without colon", nil, []string{"sign", "--provider", "datadog", "--secret", "nocolon"}, "user:password"},
 		{"sign: bad whsec", nil, []string{"sign", "--provider", "standardwebhooks", "--secret", "whsec_%%%"}, "--secret"},
@@ -81,7 +89,15 @@ func TestUsageErrors(t *testing.T) {
 		{"listen: empty --redis-prefix", []string{"CHECKLY_WEBHOOK_SECRET=s", "HOOKSEAL_REDIS_URL=redis://127.0.0.1:6379/0"}, []string{"listen", "--redis-prefix", ""}, "--redis-prefix must not be empty"},
 		{"listen: --redis-prefix without Redis", []string{"CHECKLY_WEBHOOK_SECRET=s"}, []string{"listen", "--redis-prefix", "app:"}, "--redis-prefix names Redis keys and needs a Redis URL"},
 		{"listen: nothing configured", nil, []string{"listen"}, "no route is configured"},
-		{"listen: empty secret item", []string{"CHECKLY_WEBHOOK_SECRET=a,,b"}, []string{"listen"}, "CHECKLY_WEBHOOK_SECRET holds an empty secret"},
+		{"listen: empty secret item", []string{"CHECKLY_WEBHOOK_SECRET=a,,b"}, []string{"listen"}, "CHECKLY_WEBHOOK_SECRET: no secret configured: secret 2 of 3 is blank"},
+		{"listen: blank secret", []string{"CHECKLY_WEBHOOK_SECRET= "}, []string{"listen"}, "CHECKLY_WEBHOOK_SECRET: no secret configured: the list of secrets is blank"},
+		{"listen: blank secret flag", nil, []string{"listen", "--checkly-secret", " "}, "--checkly-secret: no secret configured"},
+		{"listen: secret and secret file", []string{"CHECKLY_WEBHOOK_SECRET=hunter2", "CHECKLY_WEBHOOK_SECRET_FILE=" + blankFile}, []string{"listen"}, "both CHECKLY_WEBHOOK_SECRET and CHECKLY_WEBHOOK_SECRET_FILE"},
+		{"listen: blank secret file", []string{"STATUSSTACK_WEBHOOK_SECRET_FILE=" + blankFile}, []string{"listen"}, blankFile + " holds no secret"},
+		{"listen: secret file with a control character", []string{"ONCALL_AUTHORIZATION_FILE=" + ctlFile}, []string{"listen"}, "line 2"},
+		{"listen: missing secret file", []string{"GRAFANA_WEBHOOK_SECRET_FILE=" + filepath.Join(dir, "nope")}, []string{"listen"}, "GRAFANA_WEBHOOK_SECRET_FILE"},
+		{"send: password in an unparseable URL", nil, []string{"send", "--provider", "datadog", "--secret", "dd:pw", "--url", "http://dd:hunter2#pw@127.0.0.1:1/datadog"}, "http://***@127.0.0.1:1/datadog"},
+		{"send: password in a URL with a slash", nil, []string{"send", "--provider", "datadog", "--secret", "dd:pw", "--url", "http://dd:hun/ter2@127.0.0.1:1/datadog"}, "--url"},
 		{"listen: datadog user only", []string{"DATADOG_WEBHOOK_USER=dd"}, []string{"listen"}, "DATADOG_WEBHOOK_PASSWORD"},
 		{"listen: datadog password only", []string{"DATADOG_WEBHOOK_PASSWORD=pw"}, []string{"listen"}, "DATADOG_WEBHOOK_USER"},
 		{"listen: jwks without issuer", nil, []string{"listen", "--jwks", jwks, "--audience", "a"}, "--issuer"},
@@ -103,7 +119,7 @@ func TestUsageErrors(t *testing.T) {
 			if r.stdout != "" {
 				t.Errorf("a usage error printed to stdout:\n%s", r.stdout)
 			}
-			noSecrets(t, []string{r.stdout, r.stderr}, "hunter2")
+			noSecrets(t, []string{r.stdout, r.stderr}, "hunter2", "hun/ter2")
 		})
 	}
 }

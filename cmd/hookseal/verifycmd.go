@@ -51,16 +51,18 @@ func runVerify(e *env, args []string) int {
 	if err != nil {
 		return fail(e, "verify", err)
 	}
+	if *secret == "" {
+		return fail(e, "verify", usagef("--secret is required (the secret the receiver is configured with)"))
+	}
 	rawSecrets, secrets, err := splitSecrets("--secret", *secret)
 	if err != nil {
 		return fail(e, "verify", err)
 	}
-	if len(secrets) == 0 {
-		return fail(e, "verify", usagef("--secret is required (the secret the receiver is configured with)"))
-	}
-	rawAlso, _, err := splitSecrets("--also-try", *alsoTry)
-	if err != nil {
-		return fail(e, "verify", err)
+	var rawAlso []string
+	if *alsoTry != "" {
+		if rawAlso, _, err = splitSecrets("--also-try", *alsoTry); err != nil {
+			return fail(e, "verify", err)
+		}
 	}
 	if len(hf.h) == 0 {
 		return fail(e, "verify", usagef("-H is required: pass the delivery's headers, e.g. -H 'x-checkly-signature: <value>'"))
@@ -109,17 +111,13 @@ type check struct {
 
 // verifier builds the receiver's verifier for secrets.
 func (c *check) verifier(secrets []string) (verify.Verifier, error) {
-	opts := []verify.Option{
-		verify.WithClock(func() time.Time { return c.now }),
-		verify.WithTolerance(c.maxAge, verify.DefaultMaxSkew),
-	}
 	var v verify.Verifier
 	var err error
 	switch c.p.kind {
 	case authHMAC:
-		v, err = verify.NewHMAC(c.p.scheme(c.tsHeader), verify.Secrets(secrets...), opts...)
+		v, err = verify.HMAC(c.p.scheme(c.tsHeader), verify.Secrets(secrets...))
 	case authAuthorization:
-		v, err = verify.Authorization(c.p.name, verify.Secrets(secrets...), opts...)
+		v, err = verify.Authorization(c.p.name, verify.Secrets(secrets...))
 	case authBasic:
 		creds := make([]verify.Credential, len(secrets))
 		for i, s := range secrets {
@@ -129,7 +127,7 @@ func (c *check) verifier(secrets []string) (verify.Verifier, error) {
 			}
 			creds[i] = verify.Credential{ID: fmt.Sprintf("s%d", i+1), Username: user, Password: pass}
 		}
-		v, err = verify.Basic(c.p.name, creds, opts...)
+		v, err = verify.Basic(c.p.name, creds)
 	}
 	if err != nil {
 		return nil, usagef("--secret: %s", strings.TrimPrefix(err.Error(), "verify: "))
@@ -138,22 +136,23 @@ func (c *check) verifier(secrets []string) (verify.Verifier, error) {
 }
 
 // report writes the verdict and, for a failure, the diagnosis, and returns
-// the exit code.
+// the exit code. An authentic delivery's time is judged as a receiver
+// judges it, in the window of --tolerance and the default skew.
 func (c *check) report(w *strings.Builder, d verify.Delivery, err error) int {
-	if err == nil {
-		fmt.Fprintf(w, "authentic: %s delivery, accepted by --secret #%s of %d\n", c.p.name, strings.TrimPrefix(d.SecretID, "s"), len(c.secrets))
-		c.notes(w, d)
-		return exitOK
-	}
-	msg := strings.TrimPrefix(err.Error(), "verify: ")
-	if d.Verified && verify.IsStale(err) {
-		fmt.Fprintf(w, "not accepted: authentic, but stale: %s\n", msg)
-		c.staleDiagnosis(w, d, err)
+	if err != nil {
+		fmt.Fprintf(w, "not authentic: %s\n", oneLine(strings.TrimPrefix(err.Error(), "verify: ")))
+		c.diagnose(w, err)
 		return exitNo
 	}
-	fmt.Fprintf(w, "not authentic: %s\n", oneLine(msg))
-	c.diagnose(w, err)
-	return exitNo
+	window := verify.Window{MaxAge: c.maxAge, MaxSkew: verify.DefaultMaxSkew}
+	if werr := window.Check(d.Timestamp, c.now); werr != nil {
+		fmt.Fprintf(w, "not accepted: authentic, but stale: %s\n", strings.TrimPrefix(werr.Error(), "verify: "))
+		c.staleDiagnosis(w, d, werr)
+		return exitNo
+	}
+	fmt.Fprintf(w, "authentic: %s delivery, accepted by --secret #%s of %d\n", c.p.name, strings.TrimPrefix(d.SecretID, "s"), len(c.secrets))
+	c.notes(w, d)
+	return exitOK
 }
 
 // notes adds what is worth knowing about an authentic delivery.
@@ -176,13 +175,9 @@ func (c *check) notes(w *strings.Builder, d verify.Delivery) {
 	}
 	if c.p.kind == authHMAC {
 		s := c.p.scheme(c.tsHeader)
-		if s.Encoding == verify.Hex {
-			for _, cand := range candidates(s, c.header) {
-				if cand.text != strings.ToLower(cand.text) {
-					fmt.Fprintf(w, "  note (hex-case): the signature is upper-case hex. hookseal accepts either case, but %s sends lower case, and a receiver comparing strings (as Checkly's Node example does) would reject it\n", c.p.name)
-					break
-				}
-			}
+		v := strings.TrimPrefix(c.header.Get(s.SignatureHeader), s.Prefix)
+		if s.Encoding == verify.EncodingHex && strings.ContainsAny(v, "ABCDEF") {
+			fmt.Fprintf(w, "  note (hex-case): the signature is upper-case hex. hookseal accepts either case, but %s sends lower case, and a receiver comparing strings (as Checkly's Node example does) would reject it\n", c.p.name)
 		}
 	}
 }

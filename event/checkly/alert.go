@@ -1,6 +1,7 @@
 package checkly
 
 import (
+	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -64,7 +65,12 @@ type Alert struct {
 	Unknown jsontext.Value `json:",embed"`
 }
 
-var _ event.Payload = (*Alert)(nil)
+var (
+	_ event.Payload    = (*Alert)(nil)
+	_ event.Identified = (*Alert)(nil)
+	_ event.Stamped    = (*Alert)(nil)
+	_ event.Templated  = (*Alert)(nil)
+)
 
 // alertWire is the lenient shape Alert is decoded through. Every name is
 // matched ignoring case, '_' and '-', so "alert_type", "ALERT_TYPE" and
@@ -121,30 +127,31 @@ func (a *Alert) UnmarshalJSON(b []byte) error {
 }
 
 func (w *alertWire) to(a *Alert) {
+	str := func(s lenient.String) string { return Unescape(string(s)) }
 	*a = Alert{
-		AlertTitle:         string(w.AlertTitle),
+		AlertTitle:         str(w.AlertTitle),
 		AlertType:          w.AlertType,
-		CheckID:            string(w.CheckID),
-		CheckName:          string(w.CheckName),
+		CheckID:            str(w.CheckID),
+		CheckName:          str(w.CheckName),
 		CheckType:          w.CheckType,
-		CheckResultID:      string(w.CheckResultID),
-		CheckErrorMessage:  string(w.CheckErrorMessage),
-		CheckDescription:   string(w.CheckDescription),
-		GroupName:          string(w.GroupName),
-		ResultLink:         string(or(w.ResultLink, w.Link)),
-		RunLocation:        string(w.RunLocation),
-		Region:             string(w.Region),
+		CheckResultID:      str(w.CheckResultID),
+		CheckErrorMessage:  str(w.CheckErrorMessage),
+		CheckDescription:   str(w.CheckDescription),
+		GroupName:          str(w.GroupName),
+		ResultLink:         str(or(w.ResultLink, w.Link)),
+		RunLocation:        str(w.RunLocation),
+		Region:             str(w.Region),
 		StartedAt:          time.Time(w.StartedAt),
-		Tags:               w.Tags,
+		Tags:               unescapeAll(w.Tags),
 		IsReminder:         w.IsReminder.Value,
 		ReminderSequence:   w.ReminderSequence.Value,
-		ResponseStatusText: string(w.ResponseStatusText),
-		SSLCheckDomain:     string(w.SSLCheckDomain),
-		AIClassification:   string(or(w.AIClassification, w.Classification)),
-		AICodeFix:          string(w.AICodeFix),
-		AILink:             string(w.AILink),
-		AIRootCause:        string(or(w.AIRootCause, w.RootCause)),
-		AIUserImpact:       string(or(w.AIUserImpact, w.UserImpact)),
+		ResponseStatusText: str(w.ResponseStatusText),
+		SSLCheckDomain:     str(w.SSLCheckDomain),
+		AIClassification:   str(or(w.AIClassification, w.Classification)),
+		AICodeFix:          str(w.AICodeFix),
+		AILink:             str(w.AILink),
+		AIRootCause:        str(or(w.AIRootCause, w.RootCause)),
+		AIUserImpact:       str(or(w.AIUserImpact, w.UserImpact)),
 		Unknown:            w.Unknown,
 	}
 	// The optional numbers share one allocation.
@@ -185,6 +192,35 @@ func (a *Alert) ResourceKey() string { return a.CheckID }
 // started. It implements [event.Payload].
 func (a *Alert) OccurredAt() time.Time { return a.StartedAt }
 
+// EventID returns CHECK_RESULT_ID, unique per check result: two alerts
+// carrying it never have identical bodies. It implements
+// [event.Identified].
+func (a *Alert) EventID() string { return a.CheckResultID }
+
+// StampedAt returns STARTED_AT, when the check run that raised the alert
+// started: a delivery is made after it, within the run's duration, the
+// check's own retries and Checkly's webhook retries. It implements
+// [event.Stamped], so a signed body's STARTED_AT bounds how old a delivery
+// can be, whatever x-checkly-timestamp says.
+func (a *Alert) StampedAt() time.Time { return a.StartedAt }
+
+// TemplateVariable names the template variable that carries f: ALERT_TYPE,
+// CHECK_ID, STARTED_AT and CHECK_RESULT_ID. It implements
+// [event.Templated].
+func (a *Alert) TemplateVariable(f event.Field) string {
+	switch f {
+	case event.FieldType:
+		return "ALERT_TYPE"
+	case event.FieldResource:
+		return "CHECK_ID"
+	case event.FieldTime:
+		return "STARTED_AT"
+	case event.FieldIdentity:
+		return "CHECK_RESULT_ID"
+	}
+	return ""
+}
+
 // ResponseTime returns RESPONSE_TIME as a duration, and false when the body
 // did not carry it.
 func (a *Alert) ResponseTime() (time.Duration, bool) {
@@ -198,4 +234,31 @@ func (a *Alert) ResponseTime() (time.Duration, bool) {
 // is true, REMINDER_SEQUENCE is above 0, or ALERT_TYPE is a *_REMAIN type.
 func (a *Alert) Reminder() bool {
 	return a.IsReminder || a.ReminderSequence > 0 || a.AlertType.IsRemain()
+}
+
+// handlebars undoes the escaping Handlebars applies to {{VAR}}: the seven
+// characters its escapeExpression replaces, and nothing else.
+var handlebars = strings.NewReplacer(
+	"&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", "\"", "&#x27;", "'", "&#x60;", "`", "&#x3D;", "=",
+)
+
+// Unescape undoes the HTML escaping Checkly's Handlebars applies to a
+// variable rendered with {{VAR}}: &amp; &lt; &gt; &quot; &#x27; &#x60; and
+// &#x3D; become & < > " ' ` and = again. Alert's text fields are unescaped
+// this way when decoded, so "Checkout &amp; Payments" arrives as
+// "Checkout & Payments" and a RESULT_LINK's query string is whole again. A
+// value rendered with {{{VAR}}} that contains one of those sequences
+// literally is unescaped too: the two cannot be told apart.
+func Unescape(s string) string {
+	if strings.IndexByte(s, '&') < 0 {
+		return s
+	}
+	return handlebars.Replace(s)
+}
+
+func unescapeAll(l []string) []string {
+	for i, s := range l {
+		l[i] = Unescape(s)
+	}
+	return l
 }

@@ -50,7 +50,13 @@
 //
 // # Escaping
 //
-// Checkly fills {{VAR}} with its own escaping; {{{VAR}}} turns escaping off
-// and can produce invalid JSON. Decoding takes strings as the JSON says:
-// it does not undo HTML entities or any other escaping a template adds.
+// Checkly renders {{VAR}} through Handlebars, which HTML-escapes the value:
+// a check named Checkout & "Payments" arrives as Checkout &amp;
+// &quot;Payments&quot;, and a RESULT_LINK's "?a=1&b=2" as
+// "?a&#x3D;1&amp;b&#x3D;2". That escaping is what keeps the JSON valid
+// (a raw quote would end the string), so RecommendedTemplate uses it, and
+// decoding undoes it ([Unescape]): Alert's text fields hold the values as
+// Checkly knows them. {{{VAR}}} turns escaping off and can produce invalid
+// JSON; a value rendered that way that contains one of Handlebars' seven
+// entities literally is unescaped all the same.
 package checkly

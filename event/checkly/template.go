@@ -1,5 +1,39 @@
 package checkly
 
+import (
+	"strings"
+
+	"github.com/hookseal/hookseal/event"
+)
+
+// Variables are the template variables Checkly documents, in the order
+// RecommendedTemplate renders them: the names a route's template key map
+// (event.KeyMap) may name.
+var Variables = [...]string{
+	"ALERT_TITLE", "ALERT_TYPE", "CHECK_ID", "CHECK_NAME", "CHECK_TYPE", "CHECK_RESULT_ID",
+	"CHECK_ERROR_MESSAGE", "CHECK_DESCRIPTION", "GROUP_NAME", "RESPONSE_TIME", "RESULT_LINK",
+	"RUN_LOCATION", "REGION", "STARTED_AT", "TAGS", "IS_REMINDER", "REMINDER_SEQUENCE",
+	"API_CHECK_RESPONSE_STATUS_CODE", "API_CHECK_RESPONSE_STATUS_TEXT", "SSL_CHECK_DOMAIN",
+	"SSL_DAYS_REMAINING", "AI_ANALYSIS_CLASSIFICATION", "AI_ANALYSIS_CODE_FIX",
+	"AI_ANALYSIS_LINK", "AI_ANALYSIS_ROOT_CAUSE", "AI_ANALYSIS_USER_IMPACT",
+}
+
+var _ event.Mapped = (*Alert)(nil)
+
+// VariablePath returns where Alert reads the template variable v (ALERT_TYPE
+// or {{ALERT_TYPE}}, in any case): its snake_case member. It implements
+// [event.Mapped], so a route can map the keys of a user's own template
+// onto Alert's fields (middleware.WithTemplateKeys).
+func (a *Alert) VariablePath(v string) (string, bool) {
+	v = strings.ToUpper(event.TrimVariable(v))
+	for _, k := range Variables {
+		if k == v {
+			return "/" + strings.ToLower(k), true
+		}
+	}
+	return "", false
+}
+
 // RecommendedTemplate is a webhook body template to paste into a Checkly
 // webhook alert channel ("Payload"). It carries every documented template
 // variable under the snake_case keys [Alert] marshals with, so a receiver

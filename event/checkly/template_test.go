@@ -2,6 +2,7 @@ package checkly
 
 import (
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -112,5 +113,53 @@ func TestRender(t *testing.T) {
 	}
 	if _, err := render(`{{NOPE}}`, nil, nil); err == nil {
 		t.Error("unknown variable rendered without error")
+	}
+}
+
+// Checkly renders {{VAR}} through Handlebars, HTML-escaping each value; the
+// typed alert holds the values as Checkly knows them.
+func TestHandlebarsEscapingIsUndone(t *testing.T) {
+	body := `{"alert_type":"ALERT_FAILURE","check_name":"Checkout &amp; &quot;Payments&quot; &lt;eu&gt;",` +
+		`"check_error_message":"it&#x27;s ` + "&#x60;down&#x60;" + `","result_link":"https://app.checklyhq.com/x?a&#x3D;1&amp;b&#x3D;2",` +
+		`"tags":["team&#x3D;api","&amp;"],"check_id":"c"}`
+	var a Alert
+	if err := event.Decode("application/json", []byte(body), &a); err != nil {
+		t.Fatal(err)
+	}
+	want := Alert{
+		AlertType: AlertFailure, CheckID: "c",
+		CheckName:         `Checkout & "Payments" <eu>`,
+		CheckErrorMessage: "it's `down`",
+		ResultLink:        "https://app.checklyhq.com/x?a=1&b=2",
+		Tags:              []string{"team=api", "&"},
+	}
+	if !reflect.DeepEqual(a, want) {
+		t.Fatalf("decoded\n%+v\nwant\n%+v", a, want)
+	}
+	if got := Unescape("no entities here"); got != "no entities here" {
+		t.Fatalf("Unescape changed plain text: %q", got)
+	}
+	if got := Unescape("&nbsp;&#39;"); got != "&nbsp;&#39;" {
+		t.Fatalf("Unescape touched entities Handlebars does not write: %q", got)
+	}
+}
+
+// Variables is exactly Checkly's documented list, and every variable maps
+// to the member RecommendedTemplate renders it under.
+func TestVariablesMapToTheRecommendedTemplate(t *testing.T) {
+	if !slices.Equal(Variables[:], documentedVars) {
+		t.Fatalf("Variables = %v\nwant the documented %v", Variables, documentedVars)
+	}
+	var a Alert
+	for _, v := range Variables {
+		for _, spelling := range []string{v, "{{" + v + "}}", " {{{" + strings.ToLower(v) + "}}} "} {
+			p, ok := a.VariablePath(spelling)
+			if !ok || !strings.Contains(RecommendedTemplate, `"`+p[1:]+`": "{{`+v+`}}"`) && v != "TAGS" {
+				t.Errorf("VariablePath(%q) = %q, %v: not the member the recommended template renders", spelling, p, ok)
+			}
+		}
+	}
+	if _, ok := a.VariablePath("ALERT_TYPO"); ok {
+		t.Error("an unknown variable maps")
 	}
 }

@@ -211,6 +211,30 @@ func (e *Event) OccurredAt() time.Time {
 	return e.LastUpdated
 }
 
+// EventID returns $ID, the id of the Datadog event the webhook reports. It
+// implements [event.Identified].
+func (e *Event) EventID() string { return e.ID }
+
+// StampedAt returns $DATE, when the event happened. It implements
+// [event.Stamped].
+func (e *Event) StampedAt() time.Time { return e.Date }
+
+// TemplateVariable names the $VARIABLE of a Datadog webhook payload that
+// carries f. It implements [event.Templated].
+func (e *Event) TemplateVariable(f event.Field) string {
+	switch f {
+	case event.FieldType:
+		return "$EVENT_TYPE"
+	case event.FieldResource:
+		return "$ALERT_CYCLE_KEY"
+	case event.FieldTime:
+		return "$DATE"
+	case event.FieldIdentity:
+		return "$ID"
+	}
+	return ""
+}
+
 // IsRecovery reports whether the webhook tells of a recovery:
 // $ALERT_TRANSITION is Recovered, or, when the payload has no transition,
 // $ALERT_TYPE is success.

@@ -1,5 +1,11 @@
 package datadog
 
+import (
+	"strings"
+
+	"github.com/hookseal/hookseal/event"
+)
+
 // RecommendedPayload is a custom payload to paste into a Datadog webhook
 // ("Use custom payload"). It keeps every member of Datadog's default
 // payload under the default names, and adds the monitor variables a
@@ -41,3 +47,28 @@ const RecommendedPayload = `{
   "text_only_msg": "$TEXT_ONLY_MSG"
 }
 `
+
+// Variables are the $VARIABLES of a Datadog webhook payload that Event
+// reads: the names a route's template key map (event.KeyMap) may name.
+var Variables = [...]string{
+	"ID", "EVENT_TYPE", "EVENT_TITLE", "EVENT_MSG", "DATE", "LAST_UPDATED", "ORG_ID", "ORG_NAME",
+	"ALERT_ID", "ALERT_TITLE", "ALERT_TRANSITION", "ALERT_TYPE", "ALERT_STATUS", "ALERT_CYCLE_KEY",
+	"ALERT_PRIORITY", "ALERT_SCOPE", "ALERT_METRIC", "ALERT_QUERY", "AGGREG_KEY", "HOSTNAME",
+	"PRIORITY", "TAGS", "LINK", "SNAPSHOT", "TEXT_ONLY_MSG",
+}
+
+var _ event.Mapped = (*Event)(nil)
+
+// VariablePath returns where Event reads the payload variable v ($ALERT_TYPE
+// or ALERT_TYPE, in any case): the member RecommendedPayload names after it.
+// It implements [event.Mapped], so a route can map the keys of a user's own
+// JSON payload onto Event's fields (middleware.WithTemplateKeys).
+func (e *Event) VariablePath(v string) (string, bool) {
+	v = strings.ToUpper(event.TrimVariable(v))
+	for _, k := range Variables {
+		if k == v {
+			return "/" + strings.ToLower(k), true
+		}
+	}
+	return "", false
+}

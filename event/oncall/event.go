@@ -216,7 +216,30 @@ type Webhook struct {
 	Unknown jsontext.Value `json:",embed"`
 }
 
-var _ event.Payload = (*Event)(nil)
+var (
+	_ event.Payload   = (*Event)(nil)
+	_ event.Stamped   = (*Event)(nil)
+	_ event.Templated = (*Event)(nil)
+)
+
+// StampedAt returns event.time, when the action happened; zero for the
+// types that carry none. Two actions at different times have different
+// bodies. It implements [event.Stamped].
+func (e *Event) StampedAt() time.Time { return e.Event.Time }
+
+// TemplateVariable names the Jinja2 expression of an OnCall webhook's data
+// template that carries f. It implements [event.Templated].
+func (e *Event) TemplateVariable(f event.Field) string {
+	switch f {
+	case event.FieldType:
+		return "{{ event.type }}"
+	case event.FieldResource:
+		return "{{ alert_group.id }}"
+	case event.FieldTime, event.FieldIdentity:
+		return "{{ event.time }}"
+	}
+	return ""
+}
 
 // EventType returns event.type: one of the Type constants, or a newer type
 // as sent.

@@ -107,6 +107,10 @@ func (e *Event) EventType() string { return e.Event }
 // OccurredAt returns the body's timestamp, which the signature covers.
 func (e *Event) OccurredAt() time.Time { return e.Timestamp }
 
+// StampedAt returns the body's signed timestamp, when StatusStack sent the
+// notification. It implements [event.Stamped].
+func (e *Event) StampedAt() time.Time { return e.Timestamp }
+
 // ResourceKey returns the object the event is about, as kind:id —
 // "component:comp_xyz789", "monitor:mon_1", "incident:inc_123",
 // "maintenance:mnt_9" — or "" when the event names none.

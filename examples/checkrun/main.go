@@ -196,11 +196,11 @@ func newHandler(ctx context.Context, env func(string) string, log *slog.Logger) 
 		log.Info("route mounted", "path", path)
 	}
 	if vs.Checkly != nil {
-		h, err := middleware.Handle(vs.Checkly, f.checkly, opts...)
+		h, err := middleware.NewRoute(vs.Checkly, f.checkly, opts...)
 		mount(demo.PathCheckly, h, err)
 	}
 	if vs.StatusStack != nil {
-		h, err := middleware.Handle(vs.StatusStack, f.statusStack, opts...)
+		h, err := middleware.NewRoute(vs.StatusStack, f.statusStack, opts...)
 		mount(demo.PathStatusStack, h, err)
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -8,19 +8,20 @@
 //	POST /webhooks/oncall       Grafana OnCall outgoing hooks (Authorization header)
 //	POST /webhooks/datadog      Datadog webhooks              (HTTP Basic)
 //
-// hooksealecho.Handler runs hookseal's whole flow (authenticate, judge
-// freshness, decode, deduplicate, order) and calls the handler with the
-// typed event and the echo.Context; every status code comes from hookseal's
-// core, so the answers are exactly those of the net/http example, whatever
-// HTTPErrorHandler the echo application installs. Routes are mounted with
-// e.Any so that hookseal, not echo, answers other methods (405 with its
-// Hookseal-Outcome and Allow headers).
+// The routes are the core's (middleware.NewRoute, with the handlers the
+// net/http example uses, written against context.Context), served through
+// hooksealecho.Route: the adapter only translates, so every status code comes
+// from hookseal's core and the answers are exactly those of the net/http
+// example. A handler that wants the echo.Context instead uses
+// hooksealecho.Handler. Routes are mounted with e.Any so that hookseal, not
+// echo, answers other methods (405 with its Hookseal-Outcome and Allow
+// headers).
 //
 // # Configuration
 //
 // Environment variables; a route whose variable is unset is not mounted
 // (404). A comma-separated value is several secrets accepted at once, for
-// rotation.
+// rotation; NAME_FILE names a file with one secret per line instead.
 //
 //	CHECKLY_WEBHOOK_SECRET      the Checkly webhook channel's secret(s)
 //	STATUSSTACK_WEBHOOK_SECRET  the StatusStack webhook's secret(s)
@@ -90,33 +91,24 @@ func newHandler(ctx context.Context, env func(string) string, log *slog.Logger) 
 		log.Info("route mounted", "path", path)
 	}
 	if vs.Checkly != nil {
-		h, err := hooksealecho.Handler(vs.Checkly, withContext(demo.Checkly(log)), opts...)
-		mount(demo.PathCheckly, h, err)
+		rt, err := middleware.NewRoute(vs.Checkly, demo.Checkly(log), opts...)
+		mount(demo.PathCheckly, hooksealecho.Route(rt), err) // Route is not called when err is set
 	}
 	if vs.StatusStack != nil {
-		h, err := hooksealecho.Handler(vs.StatusStack, withContext(demo.StatusStack(log)), opts...)
-		mount(demo.PathStatusStack, h, err)
+		rt, err := middleware.NewRoute(vs.StatusStack, demo.StatusStack(log), opts...)
+		mount(demo.PathStatusStack, hooksealecho.Route(rt), err) // Route is not called when err is set
 	}
 	if vs.OnCall != nil {
-		h, err := hooksealecho.Handler(vs.OnCall, withContext(demo.OnCall(log)), opts...)
-		mount(demo.PathOnCall, h, err)
+		rt, err := middleware.NewRoute(vs.OnCall, demo.OnCall(log), opts...)
+		mount(demo.PathOnCall, hooksealecho.Route(rt), err) // Route is not called when err is set
 	}
 	if vs.Datadog != nil {
-		h, err := hooksealecho.Handler(vs.Datadog, withContext(demo.Datadog(log)), opts...)
-		mount(demo.PathDatadog, h, err)
+		rt, err := middleware.NewRoute(vs.Datadog, demo.Datadog(log), opts...)
+		mount(demo.PathDatadog, hooksealecho.Route(rt), err) // Route is not called when err is set
 	}
 	if err := errors.Join(errs...); err != nil {
 		_ = closeStore()
 		return nil, nil, err
 	}
 	return e, closeStore, nil
-}
-
-// withContext adapts a handler written against context.Context (shared
-// with the net/http and gin examples) to hooksealecho's, which gets the
-// echo.Context. A handler of your own can take echo.Context directly.
-func withContext[T any](fn middleware.HandlerFunc[T]) hooksealecho.HandlerFunc[T] {
-	return func(c echo.Context, e middleware.Event[T]) error {
-		return fn(c.Request().Context(), e)
-	}
 }

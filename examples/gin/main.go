@@ -8,18 +8,20 @@
 //	POST /webhooks/oncall       Grafana OnCall outgoing hooks (Authorization header)
 //	POST /webhooks/datadog      Datadog webhooks              (HTTP Basic)
 //
-// hooksealgin.Handler runs hookseal's whole flow (authenticate, judge
-// freshness, decode, deduplicate, order) and calls the handler with the
-// typed event and the *gin.Context; every status code comes from hookseal's
-// core, so the answers are exactly those of the net/http example. Routes
-// are mounted with r.Any so that hookseal, not gin, answers other methods
-// (405 with its Hookseal-Outcome and Allow headers).
+// The routes are the core's (middleware.NewRoute, with the handlers the
+// net/http example uses, written against context.Context), served through
+// hooksealgin.Route: the adapter only translates, so every status code comes
+// from hookseal's core and the answers are exactly those of the net/http
+// example. A handler that wants the *gin.Context instead uses
+// hooksealgin.Handler. Routes are mounted with r.Any so that hookseal, not
+// gin, answers other methods (405 with its Hookseal-Outcome and Allow
+// headers).
 //
 // # Configuration
 //
 // Environment variables; a route whose variable is unset is not mounted
 // (404). A comma-separated value is several secrets accepted at once, for
-// rotation.
+// rotation; NAME_FILE names a file with one secret per line instead.
 //
 //	CHECKLY_WEBHOOK_SECRET      the Checkly webhook channel's secret(s)
 //	STATUSSTACK_WEBHOOK_SECRET  the StatusStack webhook's secret(s)
@@ -99,33 +101,24 @@ func newHandler(ctx context.Context, env func(string) string, log *slog.Logger) 
 		log.Info("route mounted", "path", path)
 	}
 	if vs.Checkly != nil {
-		h, err := hooksealgin.Handler(vs.Checkly, withContext(demo.Checkly(log)), opts...)
-		mount(demo.PathCheckly, h, err)
+		rt, err := middleware.NewRoute(vs.Checkly, demo.Checkly(log), opts...)
+		mount(demo.PathCheckly, hooksealgin.Route(rt), err) // Route is not called when err is set
 	}
 	if vs.StatusStack != nil {
-		h, err := hooksealgin.Handler(vs.StatusStack, withContext(demo.StatusStack(log)), opts...)
-		mount(demo.PathStatusStack, h, err)
+		rt, err := middleware.NewRoute(vs.StatusStack, demo.StatusStack(log), opts...)
+		mount(demo.PathStatusStack, hooksealgin.Route(rt), err) // Route is not called when err is set
 	}
 	if vs.OnCall != nil {
-		h, err := hooksealgin.Handler(vs.OnCall, withContext(demo.OnCall(log)), opts...)
-		mount(demo.PathOnCall, h, err)
+		rt, err := middleware.NewRoute(vs.OnCall, demo.OnCall(log), opts...)
+		mount(demo.PathOnCall, hooksealgin.Route(rt), err) // Route is not called when err is set
 	}
 	if vs.Datadog != nil {
-		h, err := hooksealgin.Handler(vs.Datadog, withContext(demo.Datadog(log)), opts...)
-		mount(demo.PathDatadog, h, err)
+		rt, err := middleware.NewRoute(vs.Datadog, demo.Datadog(log), opts...)
+		mount(demo.PathDatadog, hooksealgin.Route(rt), err) // Route is not called when err is set
 	}
 	if err := errors.Join(errs...); err != nil {
 		_ = closeStore()
 		return nil, nil, err
 	}
 	return r, closeStore, nil
-}
-
-// withContext adapts a handler written against context.Context (shared
-// with the net/http and echo examples) to hooksealgin's, which gets the
-// *gin.Context. A handler of your own can take *gin.Context directly.
-func withContext[T any](fn middleware.HandlerFunc[T]) hooksealgin.HandlerFunc[T] {
-	return func(c *gin.Context, e middleware.Event[T]) error {
-		return fn(c.Request.Context(), e)
-	}
 }

@@ -96,19 +96,19 @@ func newHandler(ctx context.Context, env func(string) string, log *slog.Logger) 
 		log.Info("route mounted", "path", path)
 	}
 	if vs.Checkly != nil {
-		h, err := middleware.Handle(vs.Checkly, demo.Checkly(log), opts...)
+		h, err := middleware.NewRoute(vs.Checkly, demo.Checkly(log), opts...)
 		mount(demo.PathCheckly, h, err)
 	}
 	if vs.StatusStack != nil {
-		h, err := middleware.Handle(vs.StatusStack, demo.StatusStack(log), opts...)
+		h, err := middleware.NewRoute(vs.StatusStack, demo.StatusStack(log), opts...)
 		mount(demo.PathStatusStack, h, err)
 	}
 	if vs.OnCall != nil {
-		h, err := middleware.Handle(vs.OnCall, demo.OnCall(log), opts...)
+		h, err := middleware.NewRoute(vs.OnCall, demo.OnCall(log), opts...)
 		mount(demo.PathOnCall, h, err)
 	}
 	if vs.Datadog != nil {
-		h, err := middleware.Handle(vs.Datadog, demo.Datadog(log), opts...)
+		h, err := middleware.NewRoute(vs.Datadog, demo.Datadog(log), opts...)
 		mount(demo.PathDatadog, h, err)
 	}
 	if err := errors.Join(errs...); err != nil {

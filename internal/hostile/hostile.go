@@ -219,6 +219,17 @@ func Cases(t Target) []Case {
 	add("timestamp non-numeric", ts("yesterday"), 401, unauth)
 	add("timestamp empty", ts(""), 401, unauth)
 	add("timestamp 64 KiB", ts(strings.Repeat("1", 64<<10)), 401, unauth)
+	add("timestamp year 9999", ts("9999-12-31T23:59:59Z"), 200, "stale")
+	add("timestamp 19 digits (year 2262)", ts("9223372036854775807"), 200, "stale")
+	add("timestamp year 1", ts("0001-01-01T00:00:01Z"), 200, "stale")
+	add("timestamp the zero time", ts("0001-01-01T00:00:00Z"), 401, unauth)
+	add("timestamp with a plus sign", ts("+"+strconv.FormatInt(t.Now.Unix(), 10)), 401, unauth)
+
+	// Replays. The body's STARTED_AT is signed: a delivery captured a day
+	// ago and sent again with a fresh (unsigned) header is stale, and so
+	// is one whose signed time lies far ahead.
+	add("replay with a rewritten timestamp header", signedBody(alert(t.Now.Add(-24*time.Hour), "replayed")), 200, "stale")
+	add("signed body time in year 9999", signedBody(alert(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), "far")), 200, "stale")
 	return cs
 }
 

@@ -5,7 +5,7 @@
 //
 //	func TestOutcomes(t *testing.T) {
 //		middlewaretest.Run(t, func(tb testing.TB, rt middlewaretest.Route) http.Handler {
-//			h, err := middleware.Handle(rt.Verifier, rt.Handler, rt.Options...)
+//			h, err := middleware.NewRoute(rt.Verifier, rt.Handler, rt.Options...)
 //			if err != nil {
 //				tb.Fatal(err)
 //			}
@@ -25,8 +25,9 @@
 // before the handler through a verify-only middleware.
 //
 // The deliveries are Checkly alerts decoded into [checkly.Alert]; the
-// helpers that build them ([Sign], [AlertBody], [NewVerifier],
-// [FailingStore]) are exported for a face's own tests.
+// helpers that build them ([Sign], [AlertBody], [NewVerifier]) and the
+// test doubles ([Clock], [FailingStore]) are exported for a face's own
+// tests.
 package middlewaretest
 
 import (
@@ -58,12 +59,13 @@ const Secret = "middlewaretest-secret"
 // framework's router, answers a wrong method.
 const Path = "/hooks/checkly"
 
-// Now is the present as every case's verifier sees it: a fixed instant, so
+// Now is the present as every case's route sees it: a fixed instant, so
 // freshness is judged the same way on every run.
 func Now() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) }
 
 // Route is what a case asks a face to mount: a verifier, the route's
-// options and a handler for Checkly alerts.
+// options (a clock reading Now among them) and a handler for Checkly
+// alerts.
 type Route struct {
 	Verifier verify.Verifier
 	Options  []middleware.Option
@@ -174,16 +176,35 @@ func (a Answer) Check(tb testing.TB, want middleware.Outcome) {
 	}
 }
 
-// NewVerifier returns a Checkly verifier that accepts Secret and whose
-// clock reads now.
-func NewVerifier(tb testing.TB, now time.Time) *verify.HMAC {
+// NewVerifier returns a Checkly verifier that accepts Secret.
+func NewVerifier(tb testing.TB) *verify.HMACAuth {
 	tb.Helper()
-	v, err := verify.Checkly(verify.Secrets(Secret), verify.WithClock(func() time.Time { return now }))
+	v, err := verify.Checkly(verify.Secrets(Secret))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return v
 }
+
+// Clock is a clock tests set by hand, safe for concurrent use: the one fake
+// clock of hookseal's tests. Pass its Now to middleware.WithClock and
+// store.WithClock.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's reading.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+// Add moves the clock forward by d.
+func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // AlertBody returns a Checkly alert body for check checkID that started at
 // startedAt.
@@ -213,11 +234,15 @@ func Sign(tb testing.TB, url string, body []byte, sentAt time.Time) *http.Reques
 var ErrStoreDown = errors.New("middlewaretest: store unavailable (connection refused)")
 
 // FailingStore is a store.Store that fails every call with ErrStoreDown
-// while it is down, standing in for a store whose server went away. While
-// up, it passes every call to the store it wraps.
+// while it is down, standing in for a store whose server went away, and
+// that reports store.ErrClaimLost for every Renew and Commit while it
+// loses claims, standing in for a store that dropped them. Otherwise it
+// passes every call to the store it wraps. It is the one failing store of
+// hookseal's tests.
 type FailingStore struct {
 	store.Store
 	down atomic.Bool
+	lose atomic.Bool
 }
 
 // NewFailingStore wraps s (a new store.Memory when s is nil), down or up.
@@ -233,6 +258,21 @@ func NewFailingStore(s store.Store, down bool) *FailingStore {
 // SetDown takes the store down or brings it back.
 func (s *FailingStore) SetDown(down bool) { s.down.Store(down) }
 
+// SetLosing makes the store lose every claim it is asked to renew or
+// commit, or stop doing so.
+func (s *FailingStore) SetLosing(lose bool) { s.lose.Store(lose) }
+
+// Renew implements store.Store.
+func (s *FailingStore) Renew(ctx context.Context, c store.Claim, lease time.Duration) error {
+	switch {
+	case s.down.Load():
+		return ErrStoreDown
+	case s.lose.Load():
+		return store.ErrClaimLost
+	}
+	return s.Store.Renew(ctx, c, lease)
+}
+
 // Claim implements store.Store.
 func (s *FailingStore) Claim(ctx context.Context, key string, lease time.Duration) (store.Claim, error) {
 	if s.down.Load() {
@@ -243,8 +283,11 @@ func (s *FailingStore) Claim(ctx context.Context, key string, lease time.Duratio
 
 // Commit implements store.Store.
 func (s *FailingStore) Commit(ctx context.Context, c store.Claim, window time.Duration) error {
-	if s.down.Load() {
+	switch {
+	case s.down.Load():
 		return ErrStoreDown
+	case s.lose.Load():
+		return store.ErrClaimLost
 	}
 	return s.Store.Commit(ctx, c, window)
 }
@@ -287,15 +330,36 @@ func RunGate(t *testing.T, mount Mount) {
 		}
 	}
 	t.Run("forwarded", func(t *testing.T) {
-		srv := httptest.NewServer(mount(t, Route{Verifier: NewVerifier(t, Now())}))
+		srv := httptest.NewServer(mount(t, Route{Verifier: NewVerifier(t), Options: []middleware.Option{ClockAt(Now())}}))
 		defer srv.Close()
 		s := &Sender{URL: srv.URL + Path, Client: srv.Client()}
-		a := s.Send(t, Sign(t, s.URL, AlertBody(checkly.AlertFailure, "check-1", Now()), Now()))
-		if a.Status != http.StatusNoContent || a.Header.Get(middleware.OutcomeHeader) != "" {
-			t.Errorf("authentic delivery: status %d, %s %q; want 204 from the next handler",
-				a.Status, middleware.OutcomeHeader, a.Header.Get(middleware.OutcomeHeader))
+		body := AlertBody(checkly.AlertFailure, "check-1", Now())
+		for range 2 { // without a store, every copy passes
+			a := s.Send(t, Sign(t, s.URL, body, Now()))
+			if a.Status != http.StatusNoContent || a.Header.Get(middleware.OutcomeHeader) != "" {
+				t.Errorf("authentic delivery: status %d, %s %q; want 204 from the next handler",
+					a.Status, middleware.OutcomeHeader, a.Header.Get(middleware.OutcomeHeader))
+			}
 		}
 	})
+	t.Run("duplicate, given a store", func(t *testing.T) {
+		opts := []middleware.Option{ClockAt(Now()), middleware.WithStore(store.NewMemory())}
+		srv := httptest.NewServer(mount(t, Route{Verifier: NewVerifier(t), Options: opts}))
+		defer srv.Close()
+		s := &Sender{URL: srv.URL + Path, Client: srv.Client()}
+		body := AlertBody(checkly.AlertFailure, "check-1", Now())
+		if a := s.Send(t, Sign(t, s.URL, body, Now())); a.Status != http.StatusNoContent {
+			t.Fatalf("first copy: status %d, want 204 from the next handler", a.Status)
+		}
+		s.Expect(t, Sign(t, s.URL, body, Now().Add(20*time.Second)), middleware.Duplicate)
+	})
+}
+
+// ClockAt is the route option of a clock that always reads t: a route or
+// guard built with ClockAt(Now()) judges every case's timestamps alike, on
+// any day the tests run.
+func ClockAt(t time.Time) middleware.Option {
+	return middleware.WithClock(func() time.Time { return t })
 }
 
 func run(t *testing.T, c Case, mount Mount) {
@@ -322,6 +386,8 @@ func Cases() []Case {
 	return []Case{
 		{Name: "processed", Want: middleware.Processed, Setup: processed},
 		{Name: "unhandled", Want: middleware.Unhandled, Setup: unhandled},
+		{Name: "incomplete", Want: middleware.Incomplete, Setup: incomplete},
+		{Name: "claim_lost", Want: middleware.ClaimLost, Setup: claimLost},
 		{Name: "duplicate", Want: middleware.Duplicate, Setup: duplicate},
 		{Name: "stale", Want: middleware.Stale, Gate: true, Setup: stale},
 		{Name: "out_of_order", Want: middleware.OutOfOrder, Setup: outOfOrder},
@@ -371,7 +437,7 @@ func (r *recorder) expectCalls(tb testing.TB, n int) []middleware.Event[checkly.
 func simple(tb testing.TB, body []byte, calls int, then func() error, opts ...middleware.Option) (*Scenario, *recorder) {
 	rec := &recorder{then: then}
 	return &Scenario{
-		Route:   Route{Verifier: NewVerifier(tb, Now()), Options: opts, Handler: rec.handle},
+		Route:   Route{Verifier: NewVerifier(tb), Options: append([]middleware.Option{ClockAt(Now())}, opts...), Handler: rec.handle},
 		Request: func(tb testing.TB, url string) *http.Request { return Sign(tb, url, body, Now()) },
 		After:   func(tb testing.TB, _ *Sender) { rec.expectCalls(tb, calls) },
 	}, rec
@@ -388,8 +454,11 @@ func processed(tb testing.TB) *Scenario {
 			if !bytes.Equal(e.Body, body) {
 				tb.Errorf("event body = %q, want %q", e.Body, body)
 			}
-			if d := e.Delivery; d.Provider != verify.ProviderCheckly || d.SecretID == "" || !d.Verified || d.Key.IsZero() {
+			if d := e.Delivery; d.Provider != verify.ProviderCheckly || d.SecretID == "" || d.Key.IsZero() {
 				tb.Errorf("delivery = %+v", d)
+			}
+			if e.IdempotencyKey != e.Delivery.Key.String() || e.Fence == 0 || e.Attempt != 1 {
+				tb.Errorf("event: idempotency key %q, fence %d, attempt %d", e.IdempotencyKey, e.Fence, e.Attempt)
 			}
 		}
 	}
@@ -401,7 +470,7 @@ func unhandled(tb testing.TB) *Scenario {
 	router := middleware.NewRouter[checkly.Alert]().On(string(checkly.AlertRecovery), rec.handle)
 	body := AlertBody(checkly.AlertSSL, "check-1", Now())
 	return &Scenario{
-		Route:   Route{Verifier: NewVerifier(tb, Now()), Handler: router.Dispatch},
+		Route:   Route{Verifier: NewVerifier(tb), Options: []middleware.Option{ClockAt(Now())}, Handler: router.Dispatch},
 		Request: func(tb testing.TB, url string) *http.Request { return Sign(tb, url, body, Now()) },
 		After: func(tb testing.TB, s *Sender) {
 			rec.expectCalls(tb, 0)
@@ -409,6 +478,26 @@ func unhandled(tb testing.TB) *Scenario {
 			s.Expect(tb, Sign(tb, s.URL, body, Now().Add(20*time.Second)), middleware.Duplicate)
 		},
 	}
+}
+
+// incomplete: an authentic alert whose template leaves ALERT_TYPE out. The
+// handler runs with what there is (it may still page someone), and the
+// answer says the body lacks a type.
+func incomplete(tb testing.TB) *Scenario {
+	body := fmt.Appendf(nil, `{"check_id":"check-1","check_result_id":"r-1","started_at":%q}`, Now().Format(time.RFC3339))
+	sc, _ := simple(tb, body, 1, nil)
+	return sc
+}
+
+// claimLost: the handler succeeds, but the store has lost the claim by the
+// time the delivery is committed.
+func claimLost(tb testing.TB) *Scenario {
+	fs := NewFailingStore(nil, false)
+	sc, _ := simple(tb, AlertBody(checkly.AlertFailure, "check-1", Now()), 1, func() error {
+		fs.SetLosing(true)
+		return nil
+	}, middleware.WithStore(fs))
+	return sc
 }
 
 func duplicate(tb testing.TB) *Scenario {
@@ -423,7 +512,7 @@ func duplicate(tb testing.TB) *Scenario {
 func stale(tb testing.TB) *Scenario {
 	sc, _ := simple(tb, AlertBody(checkly.AlertFailure, "check-1", Now()), 0, nil)
 	// Sent at Now, judged ten minutes later: past the 5-minute window.
-	sc.Route.Verifier = NewVerifier(tb, Now().Add(10*time.Minute))
+	sc.Route.Options = []middleware.Option{ClockAt(Now().Add(10 * time.Minute))}
 	return sc
 }
 

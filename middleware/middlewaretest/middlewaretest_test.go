@@ -15,7 +15,7 @@ import (
 // The table through net/http, the face the adapters must match.
 func TestNetHTTP(t *testing.T) {
 	middlewaretest.Run(t, func(tb testing.TB, rt middlewaretest.Route) http.Handler {
-		h, err := middleware.Handle(rt.Verifier, rt.Handler, rt.Options...)
+		h, err := middleware.NewRoute(rt.Verifier, rt.Handler, rt.Options...)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -27,12 +27,12 @@ func TestNetHTTP(t *testing.T) {
 
 func TestNetHTTPVerifyOnly(t *testing.T) {
 	middlewaretest.RunGate(t, func(tb testing.TB, rt middlewaretest.Route) http.Handler {
-		mw, err := middleware.Verify(rt.Verifier, rt.Options...)
+		g, err := middleware.NewGuard(rt.Verifier, rt.Options...)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle(middlewaretest.Path, mw(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mux.Handle(middlewaretest.Path, g.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusNoContent)
 		})))
 		return mux
@@ -47,10 +47,10 @@ func TestCasesCoverEveryOutcome(t *testing.T) {
 			t.Errorf("case %q is incomplete", c.Name)
 		}
 	}
-	for _, o := range middleware.Outcomes {
+	for _, o := range middleware.AllOutcomes() {
 		// bad_request needs a client that breaks its own request body,
-		// which a real HTTP client does not send.
-		if !covered[o] && o != middleware.BadRequest {
+		// which a real HTTP client does not send; forwarded is RunGate's.
+		if !covered[o] && o != middleware.BadRequest && o != middleware.Forwarded {
 			t.Errorf("no case for %s", o)
 		}
 	}
@@ -95,5 +95,33 @@ func TestFailingStore(t *testing.T) {
 	}
 	if err := s.Release(ctx, c); !errors.Is(err, middlewaretest.ErrStoreDown) {
 		t.Fatalf("down: %v", err)
+	}
+	if err := s.Renew(ctx, c, time.Minute); !errors.Is(err, middlewaretest.ErrStoreDown) {
+		t.Fatalf("down: %v", err)
+	}
+	s.SetDown(false)
+	s.SetLosing(true)
+	if err := s.Renew(ctx, c, time.Minute); !errors.Is(err, store.ErrClaimLost) {
+		t.Fatalf("losing: %v", err)
+	}
+	if err := s.Commit(ctx, c, time.Minute); !errors.Is(err, store.ErrClaimLost) {
+		t.Fatalf("losing: %v", err)
+	}
+	s.SetLosing(false)
+	if err := s.Commit(ctx, c, time.Minute); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+}
+
+func TestClock(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := middlewaretest.NewClock(t0)
+	c.Add(time.Minute)
+	if !c.Now().Equal(t0.Add(time.Minute)) {
+		t.Fatalf("Now = %v", c.Now())
+	}
+	c.Set(t0)
+	if !c.Now().Equal(t0) {
+		t.Fatalf("Now = %v", c.Now())
 	}
 }

@@ -33,7 +33,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h, err := middleware.Handle(v, func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
+	route, err := middleware.NewRoute(v, func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
 		log.Printf("%s: %s", e.Payload.CheckName, e.Type)
 		return nil
 	},
@@ -43,7 +43,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	http.Handle("POST /hooks/checkly", h)
+	http.Handle("POST /hooks/checkly", route)
 	log.Fatal(http.ListenAndServe(":8080", nil))
 }
 

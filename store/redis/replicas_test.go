@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	redisstore "github.com/hookseal/hookseal/store/redis"
 	"github.com/hookseal/hookseal/store/redis/redistest"
 	"github.com/hookseal/hookseal/verify"
@@ -32,19 +33,10 @@ const secret = "checkly-webhook-secret-for-tests"
 
 var t0 = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
-// clock is the time the replicas' verifiers judge freshness by.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
 // replicas is one receiver deployed twice.
 type replicas struct {
 	a, b   *replica
-	clock  *clock
+	clock  *middlewaretest.Clock // the time the replicas judge freshness by
 	prefix string
 	calls  atomic.Int32
 	mu     sync.Mutex
@@ -59,7 +51,7 @@ type replica struct {
 
 func newReplicas(t *testing.T, addr string, fn middleware.HandlerFunc[checkly.Alert], storeOpts []redisstore.Option, opts ...middleware.Option) *replicas {
 	t.Helper()
-	rs := &replicas{clock: &clock{now: t0}, prefix: uniquePrefix(t)}
+	rs := &replicas{clock: middlewaretest.NewClock(t0), prefix: uniquePrefix(t)}
 	handler := func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
 		rs.calls.Add(1)
 		rs.mu.Lock()
@@ -73,11 +65,11 @@ func newReplicas(t *testing.T, addr string, fn middleware.HandlerFunc[checkly.Al
 	mk := func(name string) *replica {
 		client := newClient(t, addr) // each replica has its own connections
 		st := newStore(t, client, append([]redisstore.Option{redisstore.WithPrefix(rs.prefix)}, storeOpts...)...)
-		v, err := verify.Checkly(verify.Secrets(secret), verify.WithClock(rs.clock.Now))
+		v, err := verify.Checkly(verify.Secrets(secret))
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := middleware.Handle(v, handler, append([]middleware.Option{middleware.WithStore(st)}, opts...)...)
+		h, err := middleware.NewRoute(v, handler, append([]middleware.Option{middleware.WithStore(st), middleware.WithClock(rs.clock.Now)}, opts...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,8 +223,16 @@ func TestReplicasLateFailureAfterRecovery(t *testing.T) {
 		t.Fatalf("handler saw %s, want %s (RECOVERY last)", got, want)
 	}
 
-	// The resource's newest time is in Redis, in milliseconds.
-	v, err := rs.b.client.Get(t.Context(), rs.prefix+"order:checkly:"+check).Result()
+	// The resource's newest time is in Redis, in milliseconds, under the
+	// provider and the scope of the route's secret.
+	keys, err := rs.b.client.Keys(t.Context(), rs.prefix+"order:checkly:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || !strings.HasSuffix(keys[0], ":"+check) {
+		t.Fatalf("ordering keys = %q, want one: %sorder:checkly:<scope>:%s", keys, rs.prefix, check)
+	}
+	v, err := rs.b.client.Get(t.Context(), keys[0]).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,83 +32,149 @@ const (
 	orderSpace  = "order:"
 )
 
-// Values at a delivery key: a claim is "c:" and its token, a committed
-// delivery "d:" and a nonce of the Commit call (see commitScript). The two
-// prefixes keep a token, whatever a caller passes, from ever matching a
-// committed delivery.
-const (
-	claimTag = "c:"
-	doneTag  = "d:"
-)
+// Values at a delivery key (see the package documentation): a claim is
+// "c:<token>:<fence>:<deadline>", a committed delivery "d:<nonce>:<fence>",
+// a released one "r:<fence>". The tags keep a token, whatever a caller
+// passes, from ever matching another kind of value; tokens and nonces
+// never hold a ':', and the scripts match whole values, so a token with
+// one matches nothing.
 
 // maxMillis bounds the times Advance stores: Lua numbers are doubles, exact
 // for integers up to 2^53 (in milliseconds, about 285,000 years either side
 // of 1970).
 const maxMillis = 1<<53 - 1
 
+// maxLease bounds the lease in milliseconds a script adds to the server's
+// clock (about 71,000 years), so that a deadline stays an exact Lua number.
+const maxLease = maxMillis / 4
+
+// Retention: how long a delivery key outlives the end of a claim's lease,
+// or a release, so that its fence is remembered for the next claim (and
+// the holder of a lapsed claim that nobody took over can still commit).
+// It is the larger of minRetention and retentionFactor leases.
+const (
+	minRetention    = time.Hour
+	retentionFactor = 10
+)
+
 // Script replies.
 const (
-	replyLost    = 0 // Commit, Release: the claim is no longer held
-	replyOK      = 1 // Commit, Release: done; Claim: claimed; Advance: advanced
+	replyLost    = 0 // Renew, Commit, Release: the claim is no longer held
+	replyOK      = 1 // Renew, Commit, Release: done; Claim: claimed; Advance: advanced
 	replyHeld    = 2 // Claim: another claim holds the key
 	replyDone    = 3 // Claim: committed within its window
 	replyRefused = 0 // Advance: older than the time recorded
 )
 
-// claimScript takes a free key with SET NX PX, or reports who holds it.
-// KEYS[1] delivery key; ARGV[1] "c:"+token; ARGV[2] lease in ms.
+// foreignValue is the error reply of a script that finds a value hookseal
+// did not write.
+const foreignValue = `redis.error_reply('hookseal: key holds a value hookseal did not write; another program may use this prefix (choose another with WithPrefix)')`
+
+// nowMillis is a Lua prelude: the server's clock in ms since the Unix
+// epoch, from TIME. Redis 5 and later replicate a script's effects, not
+// the script, so a script may read the clock before it writes.
+const nowMillis = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`
+
+// claimScript takes a free key, or reports who holds it.
+// KEYS[1] delivery key; ARGV[1] token; ARGV[2] lease in ms; ARGV[3] the
+// key's TTL in ms (lease + retention). It replies {code, fence}.
 //
-// A value equal to ARGV[1] is this call's own claim, written by an attempt
-// whose reply was lost and that go-redis retried: it is still claimed.
-var claimScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return 1
-end
+// A claim whose token is ARGV[1] is this call's own, written by an attempt
+// whose reply was lost and that go-redis retried: it is still claimed,
+// with its fence. A claim past its deadline (on the server's clock) is
+// taken over. The new fence is one more than the key's last, but no less
+// than the server's clock in ms, so fences keep growing even after Redis
+// forgot the key (see the package documentation). A "c:<token>" value
+// without fence or deadline is a claim written by an earlier version of
+// this package, whose TTL is its lease: in flight while it exists.
+var claimScript = redis.NewScript(nowMillis + `
 local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  return 1
-end
-if type(v) == 'string' then
+local last = 0
+if v then
   local tag = string.sub(v, 1, 2)
   if tag == 'c:' then
-    return 2
-  end
-  if tag == 'd:' then
-    return 3
+    local tok, f, dl = string.match(v, '^c:([^:]+):(%d+):(%d+)$')
+    if tok == ARGV[1] then
+      return {1, tonumber(f)}
+    end
+    if not tok then
+      if string.match(v, '^c:[^:]+$') then
+        return {2, 0}
+      end
+      return ` + foreignValue + `
+    end
+    if tonumber(dl) > now then
+      return {2, 0}
+    end
+    last = tonumber(f)
+  elseif tag == 'd:' then
+    return {3, 0}
+  elseif tag == 'r:' and string.match(v, '^r:%d+$') then
+    last = tonumber(string.sub(v, 3))
+  else
+    return ` + foreignValue + `
   end
 end
-return redis.error_reply('hookseal: key holds a value hookseal did not write; another program may use this prefix (choose another with WithPrefix)')
+local fence = math.max(last + 1, now)
+redis.call('SET', KEYS[1], string.format('c:%s:%d:%d', ARGV[1], fence, now + tonumber(ARGV[2])), 'PX', ARGV[3])
+return {1, fence}
+`)
+
+// heldBy is a Lua prelude for the scripts that act on the caller's claim:
+// it reads the key and sets fence to the claim's fence (a string) if the
+// key holds the claim of token ARGV[1], whatever its deadline.
+const heldBy = `
+local v = redis.call('GET', KEYS[1])
+local tok, fence
+if v then
+  tok, fence = string.match(v, '^c:([^:]+):(%d+):%d+$')
+end
+`
+
+// renewScript moves the deadline of the caller's claim to lease from now.
+// KEYS[1] delivery key; ARGV[1] token; ARGV[2] lease in ms; ARGV[3] the
+// key's TTL in ms (lease + retention). A retried attempt renews again,
+// which is harmless.
+var renewScript = redis.NewScript(heldBy + `
+if tok ~= ARGV[1] then
+  return 0
+end
+` + nowMillis + `
+redis.call('SET', KEYS[1], string.format('c:%s:%s:%d', tok, fence, now + tonumber(ARGV[2])), 'PX', ARGV[3])
+return 1
 `)
 
 // commitScript replaces the caller's claim with a done marker for the
-// window, if the key still holds that claim.
-// KEYS[1] delivery key; ARGV[1] "c:"+token; ARGV[2] "d:"+nonce; ARGV[3]
-// window in ms.
+// window, keeping its fence.
+// KEYS[1] delivery key; ARGV[1] token; ARGV[2] nonce; ARGV[3] window in ms.
 //
 // The nonce is fresh for every Commit call, so a retried attempt of the
 // same call (its first reply lost) finds its own marker and succeeds, while
 // a second Commit with the same claim finds another call's marker and
 // fails.
-var commitScript = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+var commitScript = redis.NewScript(heldBy + `
+if tok == ARGV[1] then
+  redis.call('SET', KEYS[1], 'd:' .. ARGV[2] .. ':' .. fence, 'PX', ARGV[3])
   return 1
 end
-if v == ARGV[2] then
+if v and string.match(v, '^d:([^:]+):%d+$') == ARGV[2] then
   return 1
 end
 return 0
 `)
 
-// releaseScript deletes the key if it still holds the caller's claim.
-// KEYS[1] delivery key; ARGV[1] "c:"+token.
-var releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return 1
+// releaseScript replaces the caller's claim with a release marker that
+// keeps its fence for the retention.
+// KEYS[1] delivery key; ARGV[1] token; ARGV[2] retention in ms.
+var releaseScript = redis.NewScript(heldBy + `
+if tok ~= ARGV[1] then
+  return 0
 end
-return 0
+redis.call('SET', KEYS[1], 'r:' .. fence, 'PX', ARGV[2])
+return 1
 `)
 
 // advanceScript raises a resource's time unless the time given is older.
@@ -118,7 +185,7 @@ local cur = redis.call('GET', KEYS[1])
 if cur then
   local n = tonumber(cur)
   if n == nil then
-    return redis.error_reply('hookseal: key holds a value hookseal did not write; another program may use this prefix (choose another with WithPrefix)')
+    return ` + foreignValue + `
   end
   if n > tonumber(ARGV[1]) then
     return 0
@@ -294,11 +361,13 @@ func isNil(c redis.UniversalClient) bool {
 	return false
 }
 
-// Claim implements [store.Store.Claim] with one script around
-// SET key "c:"+token NX PX lease. The token is 128 bits from crypto/rand.
-// It returns an error, changing nothing, when ctx is done or lease is not
-// positive; an error from Redis or the timeout leaves the delivery's state
-// unknown (the claim may have been written; it then ends with its lease).
+// Claim implements [store.Store.Claim] with one script: a key that is
+// absent, released, or holds a claim whose deadline has passed on the
+// server's clock is claimed with a fresh token and a larger fence. The
+// token is 128 bits from crypto/rand. It returns an error, changing
+// nothing, when ctx is done or lease is not positive; an error from Redis
+// or the timeout leaves the delivery's state unknown (the claim may have
+// been written; it then ends with its lease).
 func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (store.Claim, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Claim{}, fmt.Errorf("redisstore: Claim: %w", err)
@@ -308,27 +377,51 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (sto
 	}
 	token := rand.Text()
 	rkey := s.dedupe + key
-	n, err := s.run(ctx, "Claim", claimScript, rkey, claimTag+token, millis(lease))
+	r, err := s.run(ctx, "Claim", claimScript, rkey, token, leaseMillis(lease), keepMillis(lease))
 	if err != nil {
 		return store.Claim{}, err
 	}
-	switch n {
-	case replyOK:
-		return store.Claim{Key: key, Token: token, State: store.Claimed}, nil
-	case replyHeld:
+	switch {
+	case r.n == replyOK && r.fence > 0:
+		return store.Claim{Key: key, Token: token, State: store.Claimed, Fence: uint64(r.fence)}, nil
+	case r.n == replyHeld:
 		return store.Claim{Key: key, State: store.InFlight}, nil
-	case replyDone:
+	case r.n == replyDone:
 		return store.Claim{Key: key, State: store.Done}, nil
 	}
-	return store.Claim{}, unexpected("Claim", rkey, n)
+	return store.Claim{}, unexpected("Claim", rkey, r)
+}
+
+// Renew implements [store.Store.Renew]: one script that moves the claim's
+// deadline to lease from now (on the server's clock) if the key still
+// holds c's token, and otherwise returns [store.ErrClaimLost], changing
+// nothing. A claim whose lease ran out and that nobody took over is still
+// held, so it can be renewed. It returns another error, changing nothing,
+// when ctx is done or lease is not positive.
+func (s *Store) Renew(ctx context.Context, c store.Claim, lease time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: Renew: %w", err)
+	}
+	if lease <= 0 {
+		return fmt.Errorf("redisstore: Renew: %w, got lease %v", store.ErrInvalidDuration, lease)
+	}
+	if c.State != store.Claimed || c.Token == "" {
+		return store.ErrClaimLost
+	}
+	rkey := s.dedupe + c.Key
+	r, err := s.run(ctx, "Renew", renewScript, rkey, c.Token, leaseMillis(lease), keepMillis(lease))
+	if err != nil {
+		return err
+	}
+	return s.held("Renew", rkey, r)
 }
 
 // Commit implements [store.Store.Commit]: one script that replaces the
 // claim with a done marker for window if the key still holds c's token,
-// and otherwise returns [store.ErrClaimLost]. Redis drops a claim when its
-// lease runs out, so a Commit after the lease fails with ErrClaimLost even
-// when nobody took the key over. It returns another error, changing
-// nothing, when ctx is done or window is not positive.
+// and otherwise returns [store.ErrClaimLost]. A claim whose lease ran out
+// and that nobody took over is still held, so it commits. It returns
+// another error, changing nothing, when ctx is done or window is not
+// positive.
 func (s *Store) Commit(ctx context.Context, c store.Claim, window time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: Commit: %w", err)
@@ -340,17 +433,18 @@ func (s *Store) Commit(ctx context.Context, c store.Claim, window time.Duration)
 		return store.ErrClaimLost
 	}
 	rkey := s.dedupe + c.Key
-	n, err := s.run(ctx, "Commit", commitScript, rkey, claimTag+c.Token, doneTag+rand.Text(), millis(window))
+	r, err := s.run(ctx, "Commit", commitScript, rkey, c.Token, rand.Text(), millis(window))
 	if err != nil {
 		return err
 	}
-	return s.held("Commit", rkey, n)
+	return s.held("Commit", rkey, r)
 }
 
-// Release implements [store.Store.Release]: one script that deletes the key
-// if it still holds c's token, and otherwise returns [store.ErrClaimLost],
-// changing nothing. It returns another error, changing nothing, when ctx is
-// done.
+// Release implements [store.Store.Release]: one script that replaces the
+// claim with a release marker, which keeps the claim's fence for the next
+// one, if the key still holds c's token, and otherwise returns
+// [store.ErrClaimLost], changing nothing. It returns another error,
+// changing nothing, when ctx is done.
 func (s *Store) Release(ctx context.Context, c store.Claim) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: Release: %w", err)
@@ -359,11 +453,11 @@ func (s *Store) Release(ctx context.Context, c store.Claim) error {
 		return store.ErrClaimLost
 	}
 	rkey := s.dedupe + c.Key
-	n, err := s.run(ctx, "Release", releaseScript, rkey, claimTag+c.Token)
+	r, err := s.run(ctx, "Release", releaseScript, rkey, c.Token, minRetention.Milliseconds())
 	if err != nil {
 		return err
 	}
-	return s.held("Release", rkey, n)
+	return s.held("Release", rkey, r)
 }
 
 // Advance implements [store.Store.Advance] with one compare-and-set script.
@@ -379,32 +473,62 @@ func (s *Store) Advance(ctx context.Context, resource string, at time.Time, ttl 
 		return false, fmt.Errorf("redisstore: Advance: %w, got ttl %v", store.ErrInvalidDuration, ttl)
 	}
 	rkey := s.order + resource
-	n, err := s.run(ctx, "Advance", advanceScript, rkey, epochMillis(at), millis(ttl))
+	r, err := s.run(ctx, "Advance", advanceScript, rkey, epochMillis(at), millis(ttl))
 	if err != nil {
 		return false, err
 	}
-	switch n {
-	case replyOK:
+	switch {
+	case r.list:
+	case r.n == replyOK:
 		return true, nil
-	case replyRefused:
+	case r.n == replyRefused:
 		return false, nil
 	}
-	return false, unexpected("Advance", rkey, n)
+	return false, unexpected("Advance", rkey, r)
 }
 
-func (s *Store) held(op, rkey string, n int64) error {
-	switch n {
-	case replyOK:
+func (s *Store) held(op, rkey string, r reply) error {
+	switch {
+	case r.list:
+	case r.n == replyOK:
 		return nil
-	case replyLost:
+	case r.n == replyLost:
 		return store.ErrClaimLost
 	}
-	return unexpected(op, rkey, n)
+	return unexpected(op, rkey, r)
 }
 
-// result is one script call's reply.
+// reply is a script's reply: an integer n, or (Claim) a list {n, fence}.
+type reply struct {
+	n, fence int64
+	list     bool
+}
+
+func (r reply) String() string {
+	if r.list {
+		return fmt.Sprintf("{%d, %d}", r.n, r.fence)
+	}
+	return strconv.FormatInt(r.n, 10)
+}
+
+// parseReply reads an integer reply, or a list of two integers.
+func parseReply(v any) (reply, bool) {
+	switch v := v.(type) {
+	case int64:
+		return reply{n: v}, true
+	case []any:
+		if len(v) == 2 {
+			n, ok1 := v[0].(int64)
+			f, ok2 := v[1].(int64)
+			return reply{n: n, fence: f, list: true}, ok1 && ok2
+		}
+	}
+	return reply{}, false
+}
+
+// result is one script call's outcome.
 type result struct {
-	n   int64
+	r   reply
 	err error
 }
 
@@ -413,24 +537,28 @@ type result struct {
 // go-redis honours a context's deadline in its socket reads and writes
 // only when the client has ContextTimeoutEnabled, and otherwise waits up to
 // its ReadTimeout (3 s by default, for each of its retries).
-func (s *Store) run(ctx context.Context, op string, script *redis.Script, rkey string, args ...any) (int64, error) {
+func (s *Store) run(ctx context.Context, op string, script *redis.Script, rkey string, args ...any) (reply, error) {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	done := make(chan result, 1)
 	go func() {
-		n, err := script.Run(cctx, s.client, []string{rkey}, args...).Int64()
-		done <- result{n, err}
+		v, err := script.Run(cctx, s.client, []string{rkey}, args...).Result()
+		r, ok := parseReply(v)
+		if err == nil && !ok {
+			err = fmt.Errorf("unexpected script reply %v; is another version of hookseal using the same prefix?", v)
+		}
+		done <- result{r, err}
 	}()
-	var r result
+	var res result
 	select {
-	case r = <-done:
-		if r.err == nil {
-			return r.n, nil
+	case res = <-done:
+		if res.err == nil {
+			return res.r, nil
 		}
 	case <-cctx.Done():
-		r.err = cctx.Err()
+		res.err = cctx.Err()
 	}
-	return 0, s.failure(ctx, cctx, op, rkey, r.err)
+	return reply{}, s.failure(ctx, cctx, op, rkey, res.err)
 }
 
 // failure describes a failed call: the caller's context ending, the budget
@@ -453,8 +581,8 @@ func (s *Store) failure(parent, budget context.Context, op, rkey string, err err
 	return fmt.Errorf("redisstore: %s %q: %w", op, rkey, err)
 }
 
-func unexpected(op, rkey string, n int64) error {
-	return fmt.Errorf("redisstore: %s %q: unexpected script reply %d; is another version of hookseal using the same prefix?", op, rkey, n)
+func unexpected(op, rkey string, r reply) error {
+	return fmt.Errorf("redisstore: %s %q: unexpected script reply %v; is another version of hookseal using the same prefix?", op, rkey, r)
 }
 
 // millis converts a positive duration to whole milliseconds for PX,
@@ -466,6 +594,18 @@ func millis(d time.Duration) int64 {
 		ms++
 	}
 	return ms
+}
+
+// leaseMillis is a lease in whole milliseconds (see millis), at most
+// maxLease, for a script to add to the server's clock.
+func leaseMillis(d time.Duration) int64 { return min(millis(d), maxLease) }
+
+// keepMillis is the TTL in milliseconds of a delivery key that holds a
+// claim with lease d: the lease and then the retention, the larger of
+// minRetention and retentionFactor leases, at most maxMillis.
+func keepMillis(d time.Duration) int64 {
+	lease := leaseMillis(d)
+	return min(lease+max(minRetention.Milliseconds(), retentionFactor*lease), maxMillis)
 }
 
 // epochMillis is t in whole milliseconds since the Unix epoch, rounded

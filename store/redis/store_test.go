@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -103,6 +104,9 @@ func TestBadInputsNeedNoRedis(t *testing.T) {
 		if _, err := s.Claim(ctx, "k", d); !errors.Is(err, store.ErrInvalidDuration) {
 			t.Errorf("Claim lease %v: %v, want ErrInvalidDuration", d, err)
 		}
+		if err := s.Renew(ctx, c, d); !errors.Is(err, store.ErrInvalidDuration) {
+			t.Errorf("Renew lease %v: %v, want ErrInvalidDuration", d, err)
+		}
 		if err := s.Commit(ctx, c, d); !errors.Is(err, store.ErrInvalidDuration) {
 			t.Errorf("Commit window %v: %v, want ErrInvalidDuration", d, err)
 		}
@@ -119,6 +123,9 @@ func TestBadInputsNeedNoRedis(t *testing.T) {
 		want := dead.Err()
 		if _, err := s.Claim(dead, "k", time.Minute); !errors.Is(err, want) {
 			t.Errorf("Claim: %v, want %v", err, want)
+		}
+		if err := s.Renew(dead, c, time.Minute); !errors.Is(err, want) {
+			t.Errorf("Renew: %v, want %v", err, want)
 		}
 		if err := s.Commit(dead, c, time.Minute); !errors.Is(err, want) {
 			t.Errorf("Commit: %v, want %v", err, want)
@@ -138,6 +145,9 @@ func TestBadInputsNeedNoRedis(t *testing.T) {
 		{Key: "k", Token: "t", State: store.Done},
 		{Key: "k", Token: "t"},
 	} {
+		if err := s.Renew(ctx, c, time.Minute); !errors.Is(err, store.ErrClaimLost) {
+			t.Errorf("Renew(%+v) = %v, want ErrClaimLost", c, err)
+		}
 		if err := s.Commit(ctx, c, time.Minute); !errors.Is(err, store.ErrClaimLost) {
 			t.Errorf("Commit(%+v) = %v, want ErrClaimLost", c, err)
 		}
@@ -187,8 +197,13 @@ func TestWrongTokenIsClaimLost(t *testing.T) {
 	if err != nil || other.State != store.Claimed {
 		t.Fatalf("Claim = %+v, %v", other, err)
 	}
-	for _, tok := range []string{"", "forged", c.Token[1:], c.Token + "x", strings.ToLower(c.Token), other.Token, "c:" + c.Token, "d:"} {
+	fence := strconv.FormatUint(c.Fence, 10)
+	for _, tok := range []string{"", "forged", c.Token[1:], c.Token + "x", strings.ToLower(c.Token), other.Token, "c:" + c.Token, "d:",
+		c.Token + ":" + fence, c.Token + ":", ":" + c.Token, "[^:]+", ".*", c.Token + ":" + fence + ":%d+"} {
 		bad := store.Claim{Key: "k", Token: tok, State: store.Claimed}
+		if err := s.Renew(ctx, bad, time.Minute); !errors.Is(err, store.ErrClaimLost) {
+			t.Errorf("Renew with token %q = %v, want ErrClaimLost", tok, err)
+		}
 		if err := s.Commit(ctx, bad, time.Minute); !errors.Is(err, store.ErrClaimLost) {
 			t.Errorf("Commit with token %q = %v, want ErrClaimLost", tok, err)
 		}
@@ -210,9 +225,13 @@ func TestWrongTokenIsClaimLost(t *testing.T) {
 	if err := s.Release(ctx, other); err != nil {
 		t.Fatalf("Release with the right token: %v", err)
 	}
-	// A committed key cannot be committed or released with any token.
+	// A committed key cannot be renewed, committed or released with any
+	// token.
 	for _, tok := range []string{c.Token, "", "d:"} {
 		cl := store.Claim{Key: "k", Token: tok, State: store.Claimed}
+		if err := s.Renew(ctx, cl, time.Minute); !errors.Is(err, store.ErrClaimLost) {
+			t.Errorf("Renew of a committed key with %q = %v, want ErrClaimLost", tok, err)
+		}
 		if err := s.Commit(ctx, cl, time.Minute); !errors.Is(err, store.ErrClaimLost) {
 			t.Errorf("Commit of a committed key with %q = %v, want ErrClaimLost", tok, err)
 		}
@@ -233,6 +252,7 @@ func TestKeyLayout(t *testing.T) {
 	s := newStore(t, client, redisstore.WithPrefix(prefix))
 	ctx := t.Context()
 
+	before := serverMillis(t, client)
 	c, err := s.Claim(ctx, "checkly:abc", 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -240,15 +260,33 @@ func TestKeyLayout(t *testing.T) {
 	if len(c.Token) != 26 || strings.Trim(c.Token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
 		t.Errorf("token %q is not 128 random bits in base32", c.Token)
 	}
+	// A first claim's fence is the server's clock in ms; its deadline is
+	// the lease later on the same clock. The key outlives the lease by the
+	// retention: an hour, more than 10 leases of 30 s.
+	if after := serverMillis(t, client); c.Fence < uint64(before) || c.Fence > uint64(after) {
+		t.Errorf("first fence %d, want the server's time in ms, within [%d, %d]", c.Fence, before, after)
+	}
 	key := prefix + "dedupe:checkly:abc"
-	expectKey(t, client, key, "c:"+c.Token, 30*time.Second)
+	fence := strconv.FormatUint(c.Fence, 10)
+	expectKey(t, client, key, "c:"+c.Token+":"+fence+":"+strconv.FormatUint(c.Fence+30_000, 10), time.Hour+30*time.Second)
+
+	// Renewing moves the deadline and the TTL.
+	if err := s.Renew(ctx, c, 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	v := expectKey(t, client, key, "", time.Hour+2*time.Minute)
+	deadline := claimDeadline(t, v, c.Token, c.Fence)
+	if now := serverMillis(t, client); deadline < now+110_000 || deadline > now+120_000 {
+		t.Errorf("deadline after Renew(2m) = %d, want about %d (server time + 2m)", deadline, now+120_000)
+	}
 
 	if err := s.Commit(ctx, c, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	v := expectKey(t, client, key, "", 2*time.Minute)
-	if !strings.HasPrefix(v, "d:") || len(v) != 28 || strings.Contains(v, c.Token) {
-		t.Errorf("committed value %q, want d: and a nonce", v)
+	v = expectKey(t, client, key, "", 2*time.Minute)
+	nonce, ok := strings.CutSuffix(strings.TrimPrefix(v, "d:"), ":"+fence)
+	if !strings.HasPrefix(v, "d:") || !ok || len(nonce) != 26 || strings.Contains(v, c.Token) {
+		t.Errorf("committed value %q, want d:, a nonce and the fence %s", v, fence)
 	}
 
 	at := time.Date(2026, 3, 1, 12, 0, 0, 999_999_999, time.UTC)
@@ -265,14 +303,41 @@ func TestKeyLayout(t *testing.T) {
 		t.Errorf("keys under %q: %q, want exactly the delivery and the resource", prefix, keys)
 	}
 
-	// Released keys are deleted, not left behind.
-	c2, _ := s.Claim(ctx, "released", time.Minute)
-	if err := s.Release(ctx, c2); err != nil {
+	// A long lease is retained for 10 leases after it ends.
+	long, err := s.Claim(ctx, "long", 10*time.Minute)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := client.Exists(ctx, prefix+"dedupe:released").Result(); n != 0 {
-		t.Error("a released claim left its key behind")
+	expectKey(t, client, prefix+"dedupe:long", "", 110*time.Minute)
+
+	// A released key keeps the claim's fence for an hour, so the next
+	// claim's fence is larger.
+	if err := s.Release(ctx, long); err != nil {
+		t.Fatal(err)
 	}
+	expectKey(t, client, prefix+"dedupe:long", "r:"+strconv.FormatUint(long.Fence, 10), time.Hour)
+}
+
+// serverMillis is the Redis server's clock (TIME) in ms since the epoch.
+func serverMillis(t *testing.T, client redis.UniversalClient) uint64 {
+	t.Helper()
+	now, err := client.Time(t.Context()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint64(now.UnixMilli())
+}
+
+// claimDeadline checks that v is the claim of token with fence, and
+// returns its deadline.
+func claimDeadline(t *testing.T, v, token string, fence uint64) uint64 {
+	t.Helper()
+	rest, ok := strings.CutPrefix(v, "c:"+token+":"+strconv.FormatUint(fence, 10)+":")
+	d, err := strconv.ParseUint(rest, 10, 64)
+	if !ok || err != nil {
+		t.Fatalf("value %q, want c:%s:%d:<deadline>", v, token, fence)
+	}
+	return d
 }
 
 // expectKey checks key's value (unless want is "") and that its TTL is at
@@ -367,6 +432,10 @@ func TestScriptCacheFlushed(t *testing.T) {
 			t.Fatalf("Claim after SCRIPT FLUSH = %+v, %v", c, err)
 		}
 		client.ScriptFlush(ctx)
+		if err := s.Renew(ctx, c, time.Minute); err != nil {
+			t.Fatalf("Renew after SCRIPT FLUSH: %v", err)
+		}
+		client.ScriptFlush(ctx)
 		if err := s.Commit(ctx, c, time.Minute); err != nil {
 			t.Fatalf("Commit after SCRIPT FLUSH: %v", err)
 		}
@@ -450,28 +519,38 @@ func TestAdvanceTimeRange(t *testing.T) {
 }
 
 // go-redis retries a command whose reply was lost, so a script may run
-// twice for one call. Claim and Commit recognise their own earlier run.
+// twice for one call. Claim and Commit recognise their own earlier run;
+// Renew runs again harmlessly.
 func TestRetriedCallsAreIdempotent(t *testing.T) {
 	srv := needRedis(t)
 	client := newClient(t, srv.Addr)
 	ctx := t.Context()
 	key := uniquePrefix(t) + "dedupe:k"
-	run := func(script *redis.Script, want int64, args ...any) {
+	run := func(script *redis.Script, want string, args ...any) {
 		t.Helper()
-		n, err := script.Run(ctx, client, []string{key}, args...).Int64()
-		if err != nil || n != want {
-			t.Fatalf("script %v = %d, %v; want %d", args, n, err, want)
+		v, err := script.Run(ctx, client, []string{key}, args...).Result()
+		if got := fmt.Sprint(v); err != nil || got != want {
+			t.Fatalf("script %v = %s, %v; want %s", args, got, err, want)
 		}
 	}
-	claim, commit := redisstore.ClaimScriptForTest, redisstore.CommitScriptForTest
-	run(claim, 1, "c:TOKEN", 60_000)
-	run(claim, 1, "c:TOKEN", 60_000) // the same call, retried: still claimed
-	run(claim, 2, "c:OTHER", 60_000) // another call: in flight
-	run(commit, 1, "c:TOKEN", "d:NONCE1", 60_000)
-	run(commit, 1, "c:TOKEN", "d:NONCE1", 60_000) // the same Commit, retried
-	run(commit, 0, "c:TOKEN", "d:NONCE2", 60_000) // a second Commit of the claim
-	run(claim, 3, "c:TOKEN", 60_000)              // done, even for its old token
-	if v, _ := client.Get(ctx, key).Result(); v != "d:NONCE1" {
-		t.Fatalf("value = %q, want the first commit's marker", v)
+	claim, renew, commit := redisstore.ClaimScriptForTest, redisstore.RenewScriptForTest, redisstore.CommitScriptForTest
+	v, err := claim.Run(ctx, client, []string{key}, "TOKEN", 60_000, 120_000).Int64Slice()
+	if err != nil || len(v) != 2 || v[0] != 1 || v[1] <= 0 {
+		t.Fatalf("claim = %v, %v; want [1 <fence>]", v, err)
+	}
+	claimed := fmt.Sprint(v) // [1 <fence>]
+	fence := strconv.FormatInt(v[1], 10)
+	run(claim, claimed, "TOKEN", 60_000, 120_000) // the same call, retried: still claimed, same fence
+	run(claim, "[2 0]", "OTHER", 60_000, 120_000) // another call: in flight
+	run(renew, "1", "TOKEN", 60_000, 120_000)
+	run(renew, "1", "TOKEN", 60_000, 120_000) // the same Renew, retried
+	run(renew, "0", "OTHER", 60_000, 120_000)
+	run(commit, "1", "TOKEN", "NONCE1", 60_000)
+	run(commit, "1", "TOKEN", "NONCE1", 60_000)   // the same Commit, retried
+	run(commit, "0", "TOKEN", "NONCE2", 60_000)   // a second Commit of the claim
+	run(renew, "0", "TOKEN", 60_000, 120_000)     // a committed claim is not held
+	run(claim, "[3 0]", "TOKEN", 60_000, 120_000) // done, even for its old token
+	if v, _ := client.Get(ctx, key).Result(); v != "d:NONCE1:"+fence {
+		t.Fatalf("value = %q, want the first commit's marker and the claim's fence %s", v, fence)
 	}
 }

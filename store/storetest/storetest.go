@@ -9,7 +9,8 @@
 //	}
 //
 // The suite checks the contract documented in package store: every Claim
-// state transition, token ownership, expiry of leases, windows and ttls,
+// state transition, token ownership, lease renewal, fencing tokens, expiry
+// of leases, windows and ttls,
 // ordering, non-positive durations, done contexts, and concurrent callers
 // (run it with -race). It uses no injected clock, so it can run against a
 // store whose time is kept elsewhere (a Redis server): expiry is tested
@@ -17,8 +18,10 @@
 // with generous upper bounds. It takes under a second against Memory.
 //
 // Keys and resources are unique to each Run and subtest, so stores that
-// share a backend between runs do not see each other's state; nothing the
-// suite writes outlives a minute.
+// share a backend between runs do not see each other's state. What the
+// suite writes lives as long as the store keeps it: a minute for most
+// entries, longer for released or lapsed claims in a store that remembers
+// their fences (the Redis store keeps them for an hour).
 package storetest
 
 import (
@@ -131,6 +134,17 @@ func groups(cfg config) []group {
 			{"non-claimed-result", commitNonClaimedResult},
 			{"after-lease-expired", commitAfterLeaseExpired},
 		}},
+		{"renew", []testCase{
+			{"extends-lease", renewExtendsLease},
+			{"foreign-token", renewForeignToken},
+			{"after-commit", renewAfterCommit},
+			{"after-release", renewAfterRelease},
+			{"stale-after-takeover", renewStaleAfterTakeover},
+		}},
+		{"fence", []testCase{
+			{"grows", fenceGrows},
+			{"only-claimed", fenceOnlyClaimed},
+		}},
 		{"release", []testCase{
 			{"frees-key", releaseFreesKey},
 			{"foreign-token", releaseForeignToken},
@@ -210,6 +224,13 @@ func (h *harness) commit(c store.Claim, window time.Duration, want error) {
 	h.Helper()
 	if err := h.s.Commit(h.ctx, c, window); !errors.Is(err, want) {
 		h.Fatalf("Commit(%q, token %q) = %v, want %v", c.Key, c.Token, err, want)
+	}
+}
+
+func (h *harness) renew(c store.Claim, lease time.Duration, want error) {
+	h.Helper()
+	if err := h.s.Renew(h.ctx, c, lease); !errors.Is(err, want) {
+		h.Fatalf("Renew(%q, token %q) = %v, want %v", c.Key, c.Token, err, want)
 	}
 }
 
@@ -471,6 +492,103 @@ func commitAfterLeaseExpired(h *harness) {
 		h.claim(k, long, store.Claimed)
 	default:
 		h.Fatalf("Commit after the lease = %v, want nil or ErrClaimLost", err)
+	}
+}
+
+// ---- renew ----
+
+// A claim renewed before its lease runs out stays held past the original
+// lease: the slow handler's copy is not claimed by another caller.
+func renewExtendsLease(h *harness) {
+	k := h.key("k")
+	c, start := h.expiring(k)
+	// Renew several times, each well within the lease, for 4 ticks.
+	for i := 0; i < 8; i++ {
+		time.Sleep(h.tick / 2)
+		if err := h.s.Renew(h.ctx, c, h.tick*3); err != nil {
+			if time.Since(start) < h.tick*2 {
+				h.Fatalf("Renew %d: %v", i, err)
+			}
+			h.Skipf("renew %d came late on a slow machine: %v", i, err)
+		}
+	}
+	if time.Since(start) < 3*h.tick {
+		h.Fatalf("the loop took %v, less than 3 ticks", time.Since(start))
+	}
+	h.claim(k, long, store.InFlight) // past the first lease, still held
+	h.commit(c, long, nil)
+	h.claim(k, long, store.Done)
+}
+
+func renewForeignToken(h *harness) {
+	a, b := h.key("a"), h.key("b")
+	ca := h.claim(a, long, store.Claimed)
+	cb := h.claim(b, long, store.Claimed)
+	h.renew(store.Claim{Key: a, Token: "forged", State: store.Claimed}, long, store.ErrClaimLost)
+	h.renew(store.Claim{Key: a, Token: "", State: store.Claimed}, long, store.ErrClaimLost)
+	h.renew(store.Claim{Key: a, Token: cb.Token, State: store.Claimed}, long, store.ErrClaimLost)
+	h.renew(ca, long, nil)
+	h.commit(ca, long, nil)
+}
+
+func renewAfterCommit(h *harness) {
+	k := h.key("k")
+	c := h.claim(k, long, store.Claimed)
+	h.commit(c, long, nil)
+	h.renew(c, long, store.ErrClaimLost) // must not turn done back into held
+	h.claim(k, long, store.Done)
+}
+
+func renewAfterRelease(h *harness) {
+	k := h.key("k")
+	c := h.claim(k, long, store.Claimed)
+	h.release(c, nil)
+	h.renew(c, long, store.ErrClaimLost)
+	h.claim(k, long, store.Claimed) // the released key is free
+}
+
+// A holder whose lease ran out and whose key another caller claimed cannot
+// renew: it has lost, and must hear so.
+func renewStaleAfterTakeover(h *harness) {
+	k := h.key("k")
+	c1, _ := h.expiring(k)
+	c2 := h.claimOnceFree(k)
+	h.renew(c1, long, store.ErrClaimLost)
+	h.renew(c2, long, nil)
+	h.commit(c2, long, nil)
+}
+
+// ---- fence ----
+
+// Every claim of a key, after a release or a lease that ran out, has a
+// larger fence than the claims before it.
+func fenceGrows(h *harness) {
+	k := h.key("k")
+	c1 := h.claim(k, long, store.Claimed)
+	if c1.Fence == 0 {
+		h.Fatalf("a Claimed result has fence 0")
+	}
+	h.release(c1, nil)
+	c2 := h.claim(k, h.tick, store.Claimed)
+	if c2.Fence <= c1.Fence {
+		h.Fatalf("fence after a release = %d, want more than %d", c2.Fence, c1.Fence)
+	}
+	c3 := h.claimOnceFree(k) // c2's lease ran out
+	if c3.Fence <= c2.Fence {
+		h.Fatalf("fence after a takeover = %d, want more than %d", c3.Fence, c2.Fence)
+	}
+	h.commit(c3, long, nil)
+}
+
+func fenceOnlyClaimed(h *harness) {
+	k := h.key("k")
+	c := h.claim(k, long, store.Claimed)
+	if f := h.claim(k, long, store.InFlight).Fence; f != 0 {
+		h.Errorf("an InFlight result carries fence %d", f)
+	}
+	h.commit(c, long, nil)
+	if f := h.claim(k, long, store.Done).Fence; f != 0 {
+		h.Errorf("a Done result carries fence %d", f)
 	}
 }
 
@@ -840,6 +958,9 @@ func durationsNonPositive(h *harness) {
 	}
 	c := h.claim(k, long, store.Claimed)
 	for _, d := range []time.Duration{0, -time.Second} {
+		if err := h.s.Renew(h.ctx, c, d); !errors.Is(err, store.ErrInvalidDuration) {
+			h.Fatalf("Renew with lease %v: %v, want ErrInvalidDuration", d, err)
+		}
 		if err := h.s.Commit(h.ctx, c, d); !errors.Is(err, store.ErrInvalidDuration) {
 			h.Fatalf("Commit with window %v: %v, want ErrInvalidDuration", d, err)
 		}
@@ -883,6 +1004,9 @@ func checkDeadContext(h *harness, ctx context.Context) {
 	}
 	if err := h.s.Release(ctx, c); !errors.Is(err, want) {
 		h.Fatalf("Release with a done context = %v, want %v", err, want)
+	}
+	if err := h.s.Renew(ctx, c, long); !errors.Is(err, want) {
+		h.Fatalf("Renew with a done context = %v, want %v", err, want)
 	}
 	h.claim(k, long, store.InFlight) // neither committed nor released
 	h.commit(c, long, nil)           // and the claim still holds

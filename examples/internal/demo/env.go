@@ -48,10 +48,10 @@ const (
 	ProviderDatadog = "datadog"
 )
 
-// List splits a comma-separated environment value into its entries, each
-// trimmed of surrounding spaces, empty entries dropped. Several entries are
-// several secrets accepted at once, which is how a secret is rotated: add
-// the new one, switch the sender over, remove the old one.
+// List splits a comma-separated environment value that holds no secret
+// (DATADOG_WEBHOOK_USER) into its entries, each trimmed of surrounding
+// spaces, empty entries dropped. Secrets are read by the library's rule
+// instead (see secrets).
 func List(v string) []string {
 	var out []string
 	for part := range strings.SplitSeq(v, ",") {
@@ -60,6 +60,20 @@ func List(v string) []string {
 		}
 	}
 	return out
+}
+
+// secrets reads the secrets of variable name by hookseal's one rule
+// (verify.LookupSecrets, as hookseal listen reads them): the variable holds
+// one or several comma-separated secrets (several are accepted at once,
+// which is how a secret is rotated), or name+"_FILE" names a file with one
+// per line. env returns "" for an unset variable, so a variable set to ""
+// counts as unset here.
+func secrets(env func(string) string, name string) ([]verify.Secret, error) {
+	s, _, err := verify.LookupSecrets(func(k string) (string, bool) {
+		v := env(k)
+		return v, v != ""
+	}, name)
+	return s, err
 }
 
 // Verifiers holds a verifier for each route whose secret is set. A nil
@@ -85,32 +99,28 @@ func (v Verifiers) Any() bool {
 func VerifiersFromEnv(env func(string) string) (Verifiers, error) {
 	var vs Verifiers
 	var errs []error
-	if s := List(env(EnvChecklySecret)); len(s) > 0 {
-		v, err := verify.Checkly(verify.Secrets(s...))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvChecklySecret, err))
-		} else {
-			vs.Checkly = v
+	build := func(name string, mk func([]verify.Secret) (verify.Verifier, error)) verify.Verifier {
+		s, err := secrets(env, name)
+		if err == nil && len(s) == 0 {
+			return nil // not configured
 		}
-	}
-	if s := List(env(EnvStatusStackSecret)); len(s) > 0 {
-		v, err := verify.StatusStack(verify.Secrets(s...))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvStatusStackSecret, err))
-		} else {
-			vs.StatusStack = v
+		var v verify.Verifier
+		if err == nil {
+			v, err = mk(s)
 		}
-	}
-	if s := List(env(EnvOnCallAuth)); len(s) > 0 {
-		// OnCall copies its authorization_header setting verbatim into the
-		// Authorization header: configure the same string here.
-		v, err := verify.Authorization(ProviderOnCall, verify.Secrets(s...))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvOnCallAuth, err))
-		} else {
-			vs.OnCall = v
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			return nil
 		}
+		return v
 	}
+	vs.Checkly = build(EnvChecklySecret, func(s []verify.Secret) (verify.Verifier, error) { return verify.Checkly(s) })
+	vs.StatusStack = build(EnvStatusStackSecret, func(s []verify.Secret) (verify.Verifier, error) { return verify.StatusStack(s) })
+	// OnCall copies its authorization_header setting verbatim into the
+	// Authorization header: configure the same string here.
+	vs.OnCall = build(EnvOnCallAuth, func(s []verify.Secret) (verify.Verifier, error) {
+		return verify.Authorization(ProviderOnCall, s)
+	})
 	creds, err := datadogCredentials(env)
 	switch {
 	case err != nil:
@@ -130,7 +140,15 @@ func VerifiersFromEnv(env func(string) string) (Verifiers, error) {
 // DATADOG_WEBHOOK_PASSWORD: one user with one or more passwords (rotating
 // the password), or as many users as passwords, paired in order.
 func datadogCredentials(env func(string) string) ([]verify.Credential, error) {
-	users, passwords := List(env(EnvDatadogUser)), List(env(EnvDatadogPassword))
+	users := List(env(EnvDatadogUser))
+	ps, err := secrets(env, EnvDatadogPassword)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvDatadogPassword, err)
+	}
+	passwords := make([]string, len(ps))
+	for i, p := range ps {
+		passwords[i] = p.Value
+	}
 	switch {
 	case len(users) == 0 && len(passwords) == 0:
 		return nil, nil

@@ -1,0 +1,194 @@
+package middleware
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/hookseal/hookseal/store"
+	"github.com/hookseal/hookseal/verify"
+)
+
+// Guard is the verify-only middleware, for applications that keep their own
+// handlers: it bounds and reads the body, authenticates the delivery,
+// judges its time, and (given a store) drops copies of a delivery already
+// handled, then passes it on with the body restored byte for byte and the
+// Delivery in the request's context. It does not decode the body, so it
+// neither orders events nor checks what a payload carries: a Route does.
+//
+// Without WithStore a Guard does not deduplicate: every authentic, fresh
+// copy of a delivery reaches the next handler, which must then be
+// idempotent itself. With a store it claims each delivery before the next
+// handler runs (renewing the claim while it runs), commits it when that
+// handler answers below 500, and releases it otherwise, so the sender's
+// retry is handled; copies of a handled delivery are answered 200
+// duplicate, and a copy arriving while another is handled 409 in_flight.
+type Guard struct {
+	p pipeline
+}
+
+// NewGuard returns a Guard for v. Options that only a Route can honour
+// (WithOrdering, WithMaxStampAge, WithStrictPayload, WithBadPayloadStatus)
+// are an error, rather than silently doing nothing.
+func NewGuard(v verify.Verifier, opts ...Option) (*Guard, error) {
+	p, err := newPipeline(v, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.cfg.routeOnly) > 0 {
+		return nil, fmt.Errorf("middleware: %s configure a Route; a Guard does not decode the body", strings.Join(p.cfg.routeOnly, ", "))
+	}
+	p.dedupe = p.cfg.storeSet
+	return &Guard{p: p}, nil
+}
+
+// Handler wraps next with the guard.
+func (g *Guard) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pass, res := g.Check(r)
+		if pass == nil {
+			res.Respond(w)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		panicked := true
+		defer func() {
+			if panicked {
+				pass.Done(http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(sw, pass.Request())
+		panicked = false
+		pass.Done(sw.status)
+	})
+}
+
+// Check authenticates r. When the delivery may go on, it returns a Pass
+// whose Request is r with its body restored and the Delivery in its
+// context; the caller runs its handler with it, then calls Pass.Done.
+// Otherwise it returns a nil Pass and the Result to answer with, and the
+// observers have been told. Adapters use Check; net/http users use Handler.
+func (g *Guard) Check(r *http.Request) (*Pass, Result) {
+	ps := &Pass{g: g}
+	f := &ps.f
+	g.p.begin(f, r)
+	ctx := r.Context()
+	res := g.p.admit(f)
+	if !res.decided() && g.p.dedupe {
+		if res = g.p.claim(ctx, f); res.decided() {
+			f.free()
+		}
+	}
+	if res.decided() {
+		g.p.finish(ctx, f, res)
+		return nil, res
+	}
+	if !g.p.dedupe {
+		f.rep.Delivery = f.key.String()
+	}
+	hctx, stop := g.p.keep(ctx, f)
+	ps.stop = stop
+	hctx = context.WithValue(hctx, ctxKey{}, &ctxValue{delivery: f.d, body: f.body})
+	ps.req = r.WithContext(hctx)
+	ps.req.Body = io.NopCloser(bytes.NewReader(f.body))
+	ps.req.ContentLength = int64(len(f.body))
+	return ps, Result{}
+}
+
+// Pass is a delivery a Guard let through, until its handler is done.
+type Pass struct {
+	g    *Guard
+	f    flow
+	req  *http.Request
+	stop func() bool
+	done bool
+}
+
+// Request is the request to hand the next handler.
+func (ps *Pass) Request() *http.Request { return ps.req }
+
+// Done tells the guard the next handler answered with status (0 for a
+// handler that wrote nothing, which net/http answers 200): below 500 the
+// delivery is committed, from 500 on released for the sender's retry. It
+// returns the body buffer to its pool, so the body must not be used after,
+// and tells the observers (outcome forwarded, or claim_lost). Calls after
+// the first do nothing.
+func (ps *Pass) Done(status int) {
+	if ps.done {
+		return
+	}
+	ps.done = true
+	if status == 0 {
+		status = http.StatusOK
+	}
+	g, f := ps.g, &ps.f
+	ctx := ps.req.Context()
+	lost := ps.stop()
+	res := Result{Outcome: Forwarded, status: status}
+	if status >= 500 {
+		g.p.release(ctx, f)
+	} else if err := g.p.commit(ctx, f); lost || errors.Is(err, store.ErrClaimLost) {
+		res.Outcome = ClaimLost
+		res.Err = errors.New("the delivery's claim was lost while the next handler ran: another copy may have been handled too")
+	} else if err != nil {
+		res.Err = fmt.Errorf("the next handler answered %d, but recording the delivery as handled failed: %w", status, err)
+	}
+	f.free()
+	g.p.finish(ctx, f, res)
+}
+
+// statusWriter remembers the status the next handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Context accessors for a Guard's next handler.
+
+type ctxKey struct{}
+
+type ctxValue struct {
+	delivery verify.Delivery
+	body     []byte
+}
+
+// DeliveryFrom returns the Delivery a Guard authenticated for the request
+// whose context is ctx.
+func DeliveryFrom(ctx context.Context) (verify.Delivery, bool) {
+	v, ok := ctx.Value(ctxKey{}).(*ctxValue)
+	if !ok {
+		return verify.Delivery{}, false
+	}
+	return v.delivery, true
+}
+
+// BodyFrom returns the raw body a Guard authenticated. The bytes are valid
+// until the handler returns; copy them to keep them longer.
+func BodyFrom(ctx context.Context) ([]byte, bool) {
+	v, ok := ctx.Value(ctxKey{}).(*ctxValue)
+	if !ok {
+		return nil, false
+	}
+	return v.body, true
+}

@@ -1,0 +1,139 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/verify"
+)
+
+// Event is one authentic, fresh, new, in-order delivery, decoded.
+type Event[T any] struct {
+	// Delivery is what verification established: provider, matched
+	// secret's ID, sender timestamp, dedupe key.
+	Delivery verify.Delivery
+	// Type is the payload's event type (event.Payload EventType), or ""
+	// when T does not implement event.Payload.
+	Type string
+	// Payload is the decoded body.
+	Payload T
+	// Body is the raw body. It is read into a pooled buffer and is valid
+	// only until the handler returns: copy it to keep it. Payload does not
+	// share its memory.
+	Body []byte
+	// IdempotencyKey names the delivery: the same for every copy and retry
+	// of it, different for every other delivery (it is the dedupe key, in
+	// hex). Store it with the handler's side effect under a unique
+	// constraint, and a second run of the handler (a crash between the
+	// side effect and the commit, a lost claim) cannot repeat the effect.
+	IdempotencyKey string
+	// Fence is the fencing token of the claim the handler runs under (see
+	// store.Claim): it grows with every claim of the delivery, so a
+	// downstream that refuses writes with a smaller fence than it has seen
+	// for IdempotencyKey refuses a holder whose claim was lost. 0 when the
+	// store failed open and nothing was claimed.
+	Fence uint64
+	// Attempt counts the runs of a handler for this delivery by hookseal:
+	// inline it is always 1 (a sender's retries are the sender's count).
+	Attempt int
+}
+
+// HandlerFunc handles one event. Returning nil commits the delivery (200);
+// returning ErrUnhandled commits it too (200, unhandled); any other error
+// answers 500 and releases the delivery's claim, so the sender's retry is
+// handled.
+//
+// ctx is cancelled, with context.Cause store.ErrClaimLost, when the
+// delivery's claim is lost while the handler runs (the store unreachable
+// for longer than the lease, or another holder having the key): stop then,
+// since another copy may be running.
+type HandlerFunc[T any] func(ctx context.Context, e Event[T]) error
+
+// Route is the whole flow of a delivery for payload type T, independent of
+// any web framework (see the package documentation for the stages). It is
+// an http.Handler; Process decides without writing, for the echo and gin
+// adapters.
+type Route[T any] struct {
+	p         pipeline
+	fn        HandlerFunc[T]
+	orderable bool // *T implements event.Payload
+}
+
+// NewRoute returns a Route that authenticates deliveries with v, decodes
+// them into T and calls fn for each authentic, fresh, new, in-order one.
+// T is a provider type (checkly.Alert, oncall.Event, ...) or any struct;
+// with WithOrdering, *T must implement event.Payload.
+func NewRoute[T any](v verify.Verifier, fn HandlerFunc[T], opts ...Option) (*Route[T], error) {
+	if fn == nil {
+		return nil, errors.New("middleware: handler is nil")
+	}
+	p, err := newPipeline(v, opts)
+	if err != nil {
+		return nil, err
+	}
+	var zero T
+	_, orderable := any(&zero).(event.Payload)
+	if p.cfg.ordering && !orderable {
+		return nil, fmt.Errorf("middleware: WithOrdering needs a payload that implements event.Payload; %T does not", zero)
+	}
+	if p.cfg.keys != nil {
+		m, ok := any(&zero).(event.Mapped)
+		if !ok {
+			return nil, fmt.Errorf("middleware: WithTemplateKeys needs a payload whose fields are named by template variables (event.Mapped); %T is not", zero)
+		}
+		if err := event.CheckKeyMap(p.cfg.keys, m); err != nil {
+			return nil, fmt.Errorf("middleware: WithTemplateKeys: %w", err)
+		}
+	}
+	return &Route[T]{p: p, fn: fn, orderable: orderable}, nil
+}
+
+// ServeHTTP answers every request with its outcome's status, the
+// Hookseal-Outcome header and a small JSON body (see Result).
+func (rt *Route[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt.Process(r).Respond(w)
+}
+
+// Process runs the flow for one request and returns the decision, without
+// writing it. The handler is called at most once, on the caller's
+// goroutine. Every outcome has reached the observers when it returns.
+func (rt *Route[T]) Process(r *http.Request) Result {
+	var f flow
+	rt.p.begin(&f, r)
+	res := rt.process(r.Context(), &f)
+	rt.p.finish(r.Context(), &f, res)
+	reraise(res)
+	return res
+}
+
+// process is the pipeline, one call per stage.
+func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
+	p := &rt.p
+	if res := p.admit(f); res.decided() { // method, body bound, credential, delivery time
+		return res
+	}
+	defer f.free()
+	var e Event[T]
+	if res := rt.decode(f, &e); res.decided() {
+		return res
+	}
+	if res := p.checkStamp(f, stampOf(&e.Payload)); res.decided() {
+		return res
+	}
+	incomplete := rt.incomplete(f, &e)
+	if incomplete != nil && p.cfg.strict {
+		return Result{Outcome: Incomplete, status: http.StatusUnprocessableEntity, Err: incomplete}
+	}
+	if res := p.claim(ctx, f); res.decided() {
+		return res
+	}
+	if res := p.order(ctx, f); res.decided() {
+		return res
+	}
+	e.IdempotencyKey, e.Fence, e.Attempt = f.rep.Delivery, f.claim.Fence, 1
+	lost, err := call(ctx, p, f, rt.fn, e)
+	return p.settle(ctx, f, err, lost, incomplete)
+}

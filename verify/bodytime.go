@@ -1,0 +1,87 @@
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// topLevelString finds the member called name in the top-level JSON object
+// of body and returns its string value, read with the same JSON reader the
+// event decoders use (jsontext), so the value judged for freshness is the
+// value the payload decodes: escapes are decoded, and invalid UTF-8, a
+// duplicate member name or a body that is not one JSON object is an error
+// (a later decoder could otherwise see something else than what was
+// judged). found is false when the object has no such member. Nesting
+// deeper than jsontext's limit is an error, not a stack overflow.
+func topLevelString(body []byte, name string) (value string, found bool, err error) {
+	bad := func(what string) (string, bool, error) {
+		return "", false, errorf(ErrMalformedTimestamp, "body member %q: %s", name, what)
+	}
+	d := bodyDecoders.Get().(*bodyDecoder)
+	defer d.put()
+	d.r.Reset(body)
+	d.dec.Reset(&d.r)
+
+	tok, err := d.dec.ReadToken()
+	if err != nil || tok.Kind() != '{' {
+		return bad("body is not a JSON object")
+	}
+	for {
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return bad(describeJSONError(err))
+		}
+		if tok.Kind() == '}' {
+			break
+		}
+		if tok.String() != name {
+			if err := d.dec.SkipValue(); err != nil {
+				return bad(describeJSONError(err))
+			}
+			continue
+		}
+		v, err := d.dec.ReadToken()
+		if err != nil {
+			return bad(describeJSONError(err))
+		}
+		if v.Kind() != '"' {
+			return bad("is not a string")
+		}
+		value, found = v.String(), true
+	}
+	if _, err := d.dec.ReadToken(); err != io.EOF {
+		return bad("body holds more than one JSON value")
+	}
+	return value, found, nil
+}
+
+func describeJSONError(err error) string {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && se.Err != nil {
+		return "body is not valid JSON: " + se.Err.Error()
+	}
+	return "body is not valid JSON"
+}
+
+// bodyDecoder is a reusable reader for topLevelString: a jsontext.Decoder
+// keeps buffers worth reusing across deliveries.
+type bodyDecoder struct {
+	r   bytes.Reader
+	dec *jsontext.Decoder
+}
+
+var bodyDecoders = sync.Pool{New: func() any {
+	d := &bodyDecoder{}
+	d.dec = jsontext.NewDecoder(&d.r)
+	return d
+}}
+
+func (d *bodyDecoder) put() {
+	d.r.Reset(nil)
+	d.dec.Reset(&d.r)
+	bodyDecoders.Put(d)
+}
