@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: test vet staticcheck fmt-check fuzz lint tools bench load
+.PHONY: test vet staticcheck ctcompare fmt-check fuzz lint tools bench load
 
 ## test: run every module's tests with the race detector.
 test:
@@ -28,6 +28,14 @@ vet:
 ## staticcheck: lint every module (installs the pinned staticcheck if missing).
 staticcheck: tools
 	@set -e; for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(STATICCHECK) ./...); done
+
+## ctcompare: the go/analysis pass (tools/ctcompare) that fails on any
+## comparison returning at the first differing byte in verify's code, where
+## secrets, MACs and credentials are compared.
+ctcompare:
+	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+		(cd tools/ctcompare && go build -o "$$d/ctcompare" ./cmd/ctcompare); \
+		echo "== ctcompare ./verify/..."; "$$d/ctcompare" -test=false ./verify/...
 
 ## fmt-check: fail when gofmt would change a file.
 fmt-check:
@@ -64,7 +72,7 @@ load:
 		go build -o "$$d/loadtest" ./internal/loadtest; \
 		"$$d/loadtest" -hookseal "$$d/hookseal" $(LOADFLAGS)
 
-lint: fmt-check vet staticcheck
+lint: fmt-check vet staticcheck ctcompare
 
 tools:
 	@test -x $(STATICCHECK) || GOFLAGS= go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
