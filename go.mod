@@ -1,6 +1,6 @@
 module github.com/hookseal/hookseal
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/MicahParks/jwkset v0.11.4

@@ -4,10 +4,10 @@ go 1.26.0
 
 require (
 	github.com/gin-gonic/gin v1.12.0
-	github.com/hookseal/hookseal v0.0.0
-	github.com/hookseal/hookseal/adapters/echov4 v0.0.0
-	github.com/hookseal/hookseal/adapters/gin v0.0.0
-	github.com/hookseal/hookseal/store/redis v0.0.0
+	github.com/hookseal/hookseal v0.1.0
+	github.com/hookseal/hookseal/adapters/echov4 v0.1.0
+	github.com/hookseal/hookseal/adapters/gin v0.1.0
+	github.com/hookseal/hookseal/store/redis v0.1.0
 	github.com/labstack/echo/v4 v4.16.0
 )
 

@@ -1,11 +1,11 @@
 module github.com/hookseal/hookseal/adapters/echov4
 
-go 1.26
+go 1.26.0
 
 replace github.com/hookseal/hookseal => ../..
 
 require (
-	github.com/hookseal/hookseal v0.0.0-00010101000000-000000000000
+	github.com/hookseal/hookseal v0.1.0
 	github.com/labstack/echo/v4 v4.16.0
 )
 

@@ -1,12 +1,12 @@
 module github.com/hookseal/hookseal/adapters/gin
 
-go 1.26
+go 1.26.0
 
 replace github.com/hookseal/hookseal => ../..
 
 require (
 	github.com/gin-gonic/gin v1.12.0
-	github.com/hookseal/hookseal v0.0.0-00010101000000-000000000000
+	github.com/hookseal/hookseal v0.1.0
 )
 
 require (
