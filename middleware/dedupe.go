@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/hookseal/hookseal/store"
 )
@@ -84,84 +82,4 @@ func (p *pipeline) settle(ctx context.Context, f *flow, err error, lost bool, in
 		return Result{Outcome: Processed, Err: fmt.Errorf("committing processed delivery: %w", cerr)}
 	}
 	return Result{Outcome: Processed}
-}
-
-// keeper renews a claim's lease while its holder works, so a handler that
-// outlives the lease is never run twice at once, and cancels the holder's
-// context, with cause store.ErrClaimLost, as soon as the claim is lost:
-// the store says another holder has it, or no renewal succeeded before the
-// lease ran out. A handler that finishes within a third of the lease costs
-// one timer and no goroutine.
-type keeper struct {
-	p      *pipeline
-	parent context.Context
-	claim  store.Claim
-	cancel context.CancelCauseFunc
-	timer  *time.Timer
-
-	mu      sync.Mutex
-	stopped bool
-	lost    bool
-	expires time.Time // when the lease runs out unless renewed
-}
-
-// keep starts renewing f's claim and returns the context for its holder
-// and the function that stops the renewal and reports whether the claim
-// was lost. Without a claim (a store that failed open) it only makes the
-// context.
-func (p *pipeline) keep(parent context.Context, f *flow) (context.Context, func() (lost bool)) {
-	ctx, cancel := context.WithCancelCause(parent)
-	if !f.claimed {
-		return ctx, func() bool { cancel(nil); return false }
-	}
-	k := &keeper{p: p, parent: parent, claim: f.claim, cancel: cancel, expires: time.Now().Add(p.cfg.lease)}
-	k.mu.Lock() // renew, on the timer's goroutine, reads k.timer
-	k.timer = time.AfterFunc(p.every(), k.renew)
-	k.mu.Unlock()
-	return ctx, k.stop
-}
-
-// every is how often a lease is renewed: three chances before it ends.
-func (p *pipeline) every() time.Duration { return max(p.cfg.lease/3, time.Millisecond) }
-
-func (k *keeper) renew() {
-	k.mu.Lock()
-	if k.stopped {
-		k.mu.Unlock()
-		return
-	}
-	k.mu.Unlock()
-
-	every := k.p.every()
-	started := time.Now()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(k.parent), every)
-	err := k.p.cfg.store.Renew(ctx, k.claim, k.p.cfg.lease)
-	cancel()
-
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.stopped {
-		return
-	}
-	switch {
-	case err == nil:
-		k.expires = started.Add(k.p.cfg.lease)
-	case errors.Is(err, store.ErrClaimLost), !time.Now().Before(k.expires):
-		// Another holder has the key, or may have it by now: stop the
-		// handler rather than let two copies run.
-		k.lost = true
-		k.cancel(store.ErrClaimLost)
-		return
-	}
-	k.timer.Reset(every)
-}
-
-func (k *keeper) stop() bool {
-	k.mu.Lock()
-	k.stopped = true
-	lost := k.lost
-	k.timer.Stop()
-	k.mu.Unlock()
-	k.cancel(nil)
-	return lost
 }

@@ -28,7 +28,7 @@ import (
 // retry is handled; copies of a handled delivery are answered 200
 // duplicate, and a copy arriving while another is handled 409 in_flight.
 type Guard struct {
-	p pipeline
+	p *pipeline
 }
 
 // NewGuard returns a Guard for v. Options that only a Route can honour
@@ -90,8 +90,8 @@ func (g *Guard) Check(r *http.Request) (*Pass, Result) {
 	if !g.p.dedupe {
 		f.rep.Delivery = f.key.String()
 	}
-	hctx, stop := g.p.keep(ctx, f)
-	ps.stop = stop
+	hctx, k := g.p.keep(ctx, f)
+	ps.keeper = k
 	hctx = context.WithValue(hctx, ctxKey{}, &ctxValue{delivery: f.d, body: f.body})
 	ps.req = r.WithContext(hctx)
 	ps.req.Body = io.NopCloser(bytes.NewReader(f.body))
@@ -101,11 +101,11 @@ func (g *Guard) Check(r *http.Request) (*Pass, Result) {
 
 // Pass is a delivery a Guard let through, until its handler is done.
 type Pass struct {
-	g    *Guard
-	f    flow
-	req  *http.Request
-	stop func() bool
-	done bool
+	g      *Guard
+	f      flow
+	req    *http.Request
+	keeper *keeper
+	done   bool
 }
 
 // Request is the request to hand the next handler.
@@ -127,7 +127,7 @@ func (ps *Pass) Done(status int) {
 	}
 	g, f := ps.g, &ps.f
 	ctx := ps.req.Context()
-	lost := ps.stop()
+	lost := g.p.unkeep(ps.keeper)
 	res := Result{Outcome: Forwarded, status: status}
 	if status >= 500 {
 		g.p.release(ctx, f)

@@ -13,20 +13,21 @@ import (
 // pipeline is what a Route and a Guard share: the verifier, the settings,
 // and the stages a delivery passes before its payload is decoded.
 type pipeline struct {
-	v      verify.Verifier
-	cfg    *config
-	dedupe bool // a Route always; a Guard only when given a store
+	v       verify.Verifier
+	cfg     *config
+	dedupe  bool // a Route always; a Guard only when given a store
+	renewer renewer
 }
 
-func newPipeline(v verify.Verifier, opts []Option) (pipeline, error) {
+func newPipeline(v verify.Verifier, opts []Option) (*pipeline, error) {
 	if v == nil {
-		return pipeline{}, errors.New("middleware: verifier is nil; build one with the verify package")
+		return nil, errors.New("middleware: verifier is nil; build one with the verify package")
 	}
 	cfg, err := newConfig(opts)
 	if err != nil {
-		return pipeline{}, err
+		return nil, err
 	}
-	return pipeline{v: v, cfg: cfg, dedupe: true}, nil
+	return &pipeline{v: v, cfg: cfg, dedupe: true}, nil
 }
 
 // flow is one request on its way through the stages: what each stage

@@ -57,7 +57,7 @@ type HandlerFunc[T any] func(ctx context.Context, e Event[T]) error
 // an http.Handler; Process decides without writing, for the echo and gin
 // adapters.
 type Route[T any] struct {
-	p         pipeline
+	p         *pipeline
 	fn        HandlerFunc[T]
 	orderable bool // *T implements event.Payload
 }
@@ -111,7 +111,7 @@ func (rt *Route[T]) Process(r *http.Request) Result {
 
 // process is the pipeline, one call per stage.
 func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
-	p := &rt.p
+	p := rt.p
 	if res := p.admit(f); res.decided() { // method, body bound, credential, delivery time
 		return res
 	}

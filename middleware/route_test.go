@@ -606,6 +606,20 @@ func TestConstructionErrors(t *testing.T) {
 			t.Errorf("%s with a bad value: %v", name, err)
 		}
 	}
+	// A window shorter than the oldest signed time the route accepts (plus
+	// skew) would let a replay through after it: refused when set
+	// explicitly, raised when left at its default.
+	if _, err := middleware.NewRoute(v, noop, middleware.WithDedupeWindow(10*time.Minute)); err == nil ||
+		!strings.Contains(err.Error(), "WithDedupeWindow") || !strings.Contains(err.Error(), "1h1m0s") {
+		t.Errorf("a window shorter than the signed age: %v", err)
+	}
+	if _, err := middleware.NewRoute(v, noop, middleware.WithDedupeWindow(10*time.Minute),
+		middleware.WithMaxStampAge(5*time.Minute)); err != nil {
+		t.Errorf("a window that covers the signed age: %v", err)
+	}
+	if _, err := middleware.NewRoute(v, noop, middleware.WithDedupeWindow(time.Second), middleware.WithoutFreshness()); err != nil {
+		t.Errorf("without freshness there is no signed age to cover: %v", err)
+	}
 	type plain struct{ A string }
 	if _, err := middleware.NewRoute(v, func(context.Context, middleware.Event[plain]) error { return nil }, middleware.WithOrdering(0)); err == nil ||
 		!strings.Contains(err.Error(), "event.Payload") {
