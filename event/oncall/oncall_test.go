@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,11 +83,38 @@ func TestCapturedEvents(t *testing.T) {
 	captured := readCaptured(t)
 	tests := []struct {
 		name           string
-		eventTime      time.Time
+		eventTime      time.Time // "+00:00" with six fractional digits
 		acknowledgedAt time.Time
 	}{
 		{"results[0]", time.Date(2023, 8, 18, 16, 38, 21, 442981000, time.UTC), utc("2023-08-18T16:38:21.442981Z")},
 		{"results[1]", time.Date(2023, 8, 18, 16, 34, 37, 940655000, time.UTC), utc("2023-08-18T16:34:37.940655Z")},
+	}
+	// alert_payload of both: the Alertmanager notification, labels inside.
+	// Unknown holds the members grafana.Message does not model, as its
+	// decoder writes them.
+	alert := func(group, instance, fingerprint string) grafana.Alert {
+		return grafana.Alert{
+			Status:      "firing",
+			Labels:      map[string]string{"job": "node", "group": group, "instance": instance, "severity": "critical", "alertname": "InstanceDown"},
+			Annotations: map[string]string{"title": "Instance " + instance + " down", "description": instance + " of job node has been down for more than 1 minute."},
+			StartsAt:    utc("2023-06-12T08:24:38.326Z"),
+			EndsAt:      time.Time{}, // "0001-01-01T00:00:00Z"
+			Fingerprint: fingerprint,
+		}
+	}
+	wantMessage := grafana.Message{
+		Receiver: "combo",
+		Status:   "firing",
+		Alerts: []grafana.Alert{
+			alert("production", "localhost:8081", "f404ecabc8dd5cd7"),
+			alert("canary", "localhost:8082", "f8f08d4e32c61a9d"),
+		},
+		GroupLabels:       map[string]string{"alertname": "InstanceDown"},
+		CommonLabels:      map[string]string{"job": "node", "severity": "critical", "alertname": "InstanceDown"},
+		CommonAnnotations: map[string]string{},
+		Version:           "4",
+		GroupKey:          `{}:{alertname="InstanceDown"}`,
+		Unknown:           jsontext.Value(`{"numFiring":2,"numResolved":0}`),
 	}
 	var events []*Event
 	for i, tt := range tests {
@@ -93,89 +122,37 @@ func TestCapturedEvents(t *testing.T) {
 			e := decode(t, captured[i])
 			events = append(events, e)
 
-			if e.Event.Type != TypeAcknowledge || e.EventType() != "acknowledge" {
-				t.Errorf("type = %q", e.Event.Type)
+			want := Event{
+				Event: Trigger{Type: TypeAcknowledge, Time: tt.eventTime},
+				User:  &User{ID: "UK49JJNPZMFLJ", Username: "oncall", Email: "admin@localhost"},
+				AlertGroup: AlertGroup{
+					ID:             "IZQERPWKWCGH1",
+					IntegrationID:  "CRV8A5MXC751A",
+					RouteID:        "RWNCT6C77M3WM",
+					AlertsCount:    1,
+					State:          StateAcknowledged,
+					CreatedAt:      utc("2023-08-18T16:34:27.678406Z"),
+					AcknowledgedAt: tt.acknowledgedAt,
+					// "resolved_at": null; silenced_at, team_id, labels and
+					// last_alert absent.
+					Title:      "[firing:2] InstanceDown ",
+					Permalinks: Permalinks{Web: "http://localhost:3000/a/grafana-oncall-app/alert-groups/IZQERPWKWCGH1"},
+				},
+				AlertGroupID: "IZQERPWKWCGH1",
+				// Kept as sent, byte for byte.
+				AlertPayload:      AlertPayload(rawMember(t, captured[i], "alert_payload")),
+				Integration:       Integration{ID: "CRV8A5MXC751A", Type: "alertmanager", Name: "One - Alertmanager"},
+				NotifiedUsers:     []User{}, // [] stays empty, not nil
+				UsersToBeNotified: []User{},
 			}
-			// "+00:00" with six fractional digits.
-			if !e.Event.Time.Equal(tt.eventTime) {
-				t.Errorf("event.time = %v, want %v", e.Event.Time, tt.eventTime)
-			}
-			if !e.Event.Until.IsZero() || e.Event.User != nil {
-				t.Errorf("until/user set: %v %v", e.Event.Until, e.Event.User)
-			}
-			if e.User == nil || !reflect.DeepEqual(*e.User, User{ID: "UK49JJNPZMFLJ", Username: "oncall", Email: "admin@localhost"}) {
-				t.Errorf("user = %+v", e.User)
-			}
+			checkEqual(t, "event", *e, want)
+			checkEqual(t, "payload view", viewOf(e), payloadView{TypeAcknowledge, "IZQERPWKWCGH1", tt.eventTime})
 
-			g := e.AlertGroup
-			if g.ID != "IZQERPWKWCGH1" || g.IntegrationID != "CRV8A5MXC751A" || g.RouteID != "RWNCT6C77M3WM" || g.TeamID != "" {
-				t.Errorf("alert group ids = %q %q %q %q", g.ID, g.IntegrationID, g.RouteID, g.TeamID)
-			}
-			if g.State != StateAcknowledged || g.AlertsCount != 1 || g.Title != "[firing:2] InstanceDown " {
-				t.Errorf("state %q count %d title %q", g.State, g.AlertsCount, g.Title)
-			}
-			if !g.CreatedAt.Equal(utc("2023-08-18T16:34:27.678406Z")) {
-				t.Errorf("created_at = %v", g.CreatedAt)
-			}
-			if !g.ResolvedAt.IsZero() || !g.SilencedAt.IsZero() { // "resolved_at": null; silenced_at absent
-				t.Errorf("resolved_at %v silenced_at %v", g.ResolvedAt, g.SilencedAt)
-			}
-			if !g.AcknowledgedAt.Equal(tt.acknowledgedAt) {
-				t.Errorf("acknowledged_at = %v", g.AcknowledgedAt)
-			}
-			if g.Permalinks.Web != "http://localhost:3000/a/grafana-oncall-app/alert-groups/IZQERPWKWCGH1" ||
-				g.Permalinks.Slack != "" || g.Permalinks.Telegram != "" {
-				t.Errorf("permalinks = %+v", g.Permalinks)
-			}
-			if g.Labels != nil || g.LastAlert != nil || g.Unknown != nil {
-				t.Errorf("labels %v last_alert %v unknown %s", g.Labels, g.LastAlert, g.Unknown)
-			}
-			if e.AlertGroupID != "IZQERPWKWCGH1" {
-				t.Errorf("alert_group_id = %q", e.AlertGroupID)
-			}
-
-			in := e.Integration
-			if in.ID != "CRV8A5MXC751A" || in.Type != "alertmanager" || in.Name != "One - Alertmanager" || in.Team != "" || in.Labels != nil {
-				t.Errorf("integration = %+v", in)
-			}
-			if e.NotifiedUsers == nil || len(e.NotifiedUsers) != 0 || e.UsersToBeNotified == nil || len(e.UsersToBeNotified) != 0 {
-				t.Errorf("notified %#v to be notified %#v, want empty non-nil", e.NotifiedUsers, e.UsersToBeNotified)
-			}
-			if e.Webhook != nil || e.Responses != nil || e.ExternalID != "" || e.Unknown != nil ||
-				e.AlertGroupAcknowledgedBy != nil || e.AlertGroupResolvedBy != nil {
-				t.Errorf("optional members set: %+v", e)
-			}
-
-			// alert_payload: the Alertmanager notification, labels inside.
-			if e.AlertPayload.IsEmpty() || e.AlertPayload.Raw().Kind() != '{' {
-				t.Fatalf("alert_payload empty or not an object: %s", e.AlertPayload)
-			}
 			var am grafana.Message
 			if err := e.AlertPayload.Decode(&am); err != nil {
 				t.Fatal(err)
 			}
-			if am.CommonLabels["alertname"] != "InstanceDown" || am.CommonLabels["severity"] != "critical" || len(am.CommonLabels) != 3 {
-				t.Errorf("commonLabels = %v", am.CommonLabels)
-			}
-			if len(am.Alerts) != 2 || am.Alerts[0].Labels["instance"] != "localhost:8081" ||
-				am.Alerts[1].Labels["group"] != "canary" || am.Alerts[1].Fingerprint != "f8f08d4e32c61a9d" {
-				t.Errorf("alerts = %+v", am.Alerts)
-			}
-			if !am.Alerts[0].EndsAt.IsZero() || !am.Alerts[0].StartsAt.Equal(utc("2023-06-12T08:24:38.326Z")) {
-				t.Errorf("alert times = %v %v", am.Alerts[0].StartsAt, am.Alerts[0].EndsAt)
-			}
-			if am.GroupKey != `{}:{alertname="InstanceDown"}` || am.Receiver != "combo" || am.Version != "4" {
-				t.Errorf("group key %q receiver %q version %q", am.GroupKey, am.Receiver, am.Version)
-			}
-			var extra map[string]int
-			if err := json.Unmarshal(am.Unknown, &extra); err != nil || extra["numFiring"] != 2 || extra["numResolved"] != 0 {
-				t.Errorf("unknown members of alert_payload = %s (%v)", am.Unknown, err)
-			}
-
-			// The ordering view.
-			if e.ResourceKey() != "IZQERPWKWCGH1" || !e.OccurredAt().Equal(tt.eventTime) {
-				t.Errorf("ResourceKey %q OccurredAt %v", e.ResourceKey(), e.OccurredAt())
-			}
+			checkEqual(t, "alert_payload", am, wantMessage)
 		})
 	}
 	// Both are acknowledgements of one alert group: the second captured
@@ -183,6 +160,20 @@ func TestCapturedEvents(t *testing.T) {
 	if len(events) == 2 && !events[1].OccurredAt().Before(events[0].OccurredAt()) {
 		t.Errorf("results[1] (%v) should be older than results[0] (%v)", events[1].OccurredAt(), events[0].OccurredAt())
 	}
+}
+
+// rawMember returns the named member of the JSON object body as sent.
+func rawMember(t testing.TB, body, name string) jsontext.Value {
+	t.Helper()
+	var members map[string]jsontext.Value
+	if err := json.Unmarshal([]byte(body), &members); err != nil {
+		t.Fatal(err)
+	}
+	v, ok := members[name]
+	if !ok {
+		t.Fatalf("no member %q in %s", name, body)
+	}
+	return v
 }
 
 // eventBody is a real-shaped event, as OnCall's serialize_event builds it
@@ -206,105 +197,106 @@ func eventBody(eventMember string) string {
  "webhook": {"id": "WH1", "name": "to-jira", "labels": {"dest": "jira"}}}`
 }
 
+// eventBodyWant is the Event that eventBody(event member) decodes to, with
+// trigger the decoded event member.
+func eventBodyWant(trigger Trigger) Event {
+	return Event{
+		Event: trigger,
+		User:  &User{ID: "U1", Username: "alice", Email: "alice@example.com"},
+		AlertGroup: AlertGroup{
+			ID:             "IG1",
+			IntegrationID:  "CI1",
+			TeamID:         "TT1",
+			RouteID:        "RR1",
+			AlertsCount:    3,
+			State:          StateResolved,
+			CreatedAt:      utc("2024-03-01T10:00:00.000001Z"),
+			ResolvedAt:     utc("2024-03-01T10:30:00Z"),
+			AcknowledgedAt: utc("2024-03-01T10:05:00Z"),
+			SilencedAt:     utc("2024-03-01T10:10:00.5Z"),
+			ResolvedBy:     "U1",
+			AcknowledgedBy: "U2",
+			Labels:         Labels{{Key: "severity", Value: "critical"}, {Key: "team", Value: "db"}},
+			Title:          "[firing:1] DiskFull",
+			// slack_app and telegram null.
+			Permalinks: Permalinks{Slack: "https://slack.example/x", Web: "https://oncall.example/a/IG1"},
+		},
+		AlertGroupID:      "IG1",
+		AlertPayload:      AlertPayload(`{"status": "firing", "commonLabels": {"alertname": "DiskFull"}}`),
+		Integration:       Integration{ID: "CI1", Type: "grafana_alerting", Name: "Grafana", Team: "SRE", Labels: Labels{{Key: "env", Value: "prod"}}},
+		NotifiedUsers:     []User{{ID: "U2", Username: "bob", Email: "bob@example.com"}},
+		UsersToBeNotified: []User{},
+		// Kept as sent, byte for byte.
+		Responses: map[string]jsontext.Value{"WH2": jsontext.Value(`{"ticket": 42}`), "WH3": jsontext.Value(`"plain text answer"`)},
+		Webhook:   &Webhook{ID: "WH1", Name: "to-jira", Labels: Labels{{Key: "dest", Value: "jira"}}},
+	}
+}
+
 func TestEventTypes(t *testing.T) {
 	created := utc("2024-03-01T10:00:00.000001Z")
 	acked := utc("2024-03-01T10:05:00Z")
 	silenced := utc("2024-03-01T10:10:00.5Z")
 	resolved := utc("2024-03-01T10:30:00Z")
 	tests := []struct {
-		name  string
-		event string
-		typ   string
-		want  time.Time // OccurredAt
+		name    string
+		event   string
+		trigger Trigger   // the decoded event member
+		want    time.Time // OccurredAt
 	}{
-		{"alert group created", `{"type": "alert group created", "time": "2024-03-01T10:00:00.000001+00:00"}`, TypeAlertGroupCreated, created},
-		{"escalation: no time", `{"type": "escalation"}`, TypeEscalation, time.Time{}},
-		{"acknowledge", `{"type": "acknowledge", "time": "2024-03-01T10:05:00+00:00"}`, TypeAcknowledge, acked},
-		{"resolve", `{"type": "resolve", "time": "2024-03-01T10:30:00+00:00"}`, TypeResolve, resolved},
-		{"silence with until", `{"type": "silence", "time": "2024-03-01T10:10:00.500000+00:00", "until": "2024-03-01T12:10:00+00:00"}`, TypeSilence, silenced},
-		{"unsilence: no time", `{"type": "unsilence"}`, TypeUnsilence, time.Time{}},
-		{"unresolve: no time", `{"type": "unresolve"}`, TypeUnresolve, time.Time{}},
-		{"unacknowledge: no time", `{"type": "unacknowledge"}`, TypeUnacknowledge, time.Time{}},
-		{"status change", `{"type": "status change"}`, TypeStatusChange, time.Time{}},
-		{"personal notification with user", `{"type": "personal notification", "user": {"id": "U2", "username": "bob", "email": "bob@example.com"}}`, TypePersonalNotification, time.Time{}},
+		{"alert group created", `{"type": "alert group created", "time": "2024-03-01T10:00:00.000001+00:00"}`,
+			Trigger{Type: TypeAlertGroupCreated, Time: created}, created},
+		{"escalation: no time", `{"type": "escalation"}`, Trigger{Type: TypeEscalation}, time.Time{}},
+		{"acknowledge", `{"type": "acknowledge", "time": "2024-03-01T10:05:00+00:00"}`, Trigger{Type: TypeAcknowledge, Time: acked}, acked},
+		{"resolve", `{"type": "resolve", "time": "2024-03-01T10:30:00+00:00"}`, Trigger{Type: TypeResolve, Time: resolved}, resolved},
+		{"silence with until", `{"type": "silence", "time": "2024-03-01T10:10:00.500000+00:00", "until": "2024-03-01T12:10:00+00:00"}`,
+			Trigger{Type: TypeSilence, Time: silenced, Until: utc("2024-03-01T12:10:00Z")}, silenced},
+		{"unsilence: no time", `{"type": "unsilence"}`, Trigger{Type: TypeUnsilence}, time.Time{}},
+		{"unresolve: no time", `{"type": "unresolve"}`, Trigger{Type: TypeUnresolve}, time.Time{}},
+		{"unacknowledge: no time", `{"type": "unacknowledge"}`, Trigger{Type: TypeUnacknowledge}, time.Time{}},
+		{"status change", `{"type": "status change"}`, Trigger{Type: TypeStatusChange}, time.Time{}},
+		{"personal notification with user", `{"type": "personal notification", "user": {"id": "U2", "username": "bob", "email": "bob@example.com"}}`,
+			Trigger{Type: TypePersonalNotification, User: &User{ID: "U2", Username: "bob", Email: "bob@example.com"}}, time.Time{}},
 		// OnCall writes event.time from the group's timestamp; when it
 		// wrote null, the same timestamp is the fallback.
-		{"acknowledge, time null: acknowledged_at", `{"type": "acknowledge", "time": null}`, TypeAcknowledge, acked},
-		{"resolve, no time: resolved_at", `{"type": "resolve"}`, TypeResolve, resolved},
-		{"silence, no time: silenced_at", `{"type": "silence"}`, TypeSilence, silenced},
-		{"alert group created, no time: created_at", `{"type": "alert group created"}`, TypeAlertGroupCreated, created},
-		{"unknown type passes through", `{"type": "alert group merged", "time": "2024-03-01T11:00:00Z", "reason": "dup"}`, "alert group merged", utc("2024-03-01T11:00:00Z")},
-		{"unknown type without time", `{"type": "something new"}`, "something new", time.Time{}},
+		{"acknowledge, time null: acknowledged_at", `{"type": "acknowledge", "time": null}`, Trigger{Type: TypeAcknowledge}, acked},
+		{"resolve, no time: resolved_at", `{"type": "resolve"}`, Trigger{Type: TypeResolve}, resolved},
+		{"silence, no time: silenced_at", `{"type": "silence"}`, Trigger{Type: TypeSilence}, silenced},
+		{"alert group created, no time: created_at", `{"type": "alert group created"}`, Trigger{Type: TypeAlertGroupCreated}, created},
+		{"unknown type passes through", `{"type": "alert group merged", "time": "2024-03-01T11:00:00Z", "reason": "dup"}`,
+			Trigger{Type: "alert group merged", Time: utc("2024-03-01T11:00:00Z"), Unknown: jsontext.Value(`{"reason":"dup"}`)}, utc("2024-03-01T11:00:00Z")},
+		{"unknown type without time", `{"type": "something new"}`, Trigger{Type: "something new"}, time.Time{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := decode(t, eventBody(tt.event))
-			if e.EventType() != tt.typ {
-				t.Errorf("EventType = %q, want %q", e.EventType(), tt.typ)
-			}
-			if got := e.OccurredAt(); !got.Equal(tt.want) || got.IsZero() != tt.want.IsZero() {
-				t.Errorf("OccurredAt = %v, want %v", got, tt.want)
-			}
-			if e.ResourceKey() != "IG1" {
-				t.Errorf("ResourceKey = %q", e.ResourceKey())
-			}
+			checkEqual(t, "payload view", viewOf(e), payloadView{tt.trigger.Type, "IG1", tt.want})
 			// The rest of the body decodes the same whatever the type.
-			g := e.AlertGroup
-			if g.ResolvedBy != "U1" || g.AcknowledgedBy != "U2" || g.TeamID != "TT1" || g.AlertsCount != 3 {
-				t.Errorf("alert group = %+v", g)
-			}
-			if v, ok := g.Labels.Get("severity"); !ok || v != "critical" {
-				t.Errorf("labels = %+v", g.Labels)
-			}
-			if g.Permalinks.Slack != "https://slack.example/x" || g.Permalinks.SlackApp != "" {
-				t.Errorf("permalinks = %+v", g.Permalinks)
-			}
-			if e.Integration.Team != "SRE" || e.Integration.Type != "grafana_alerting" || e.Integration.Labels.Map()["env"] != "prod" {
-				t.Errorf("integration = %+v", e.Integration)
-			}
-			if len(e.NotifiedUsers) != 1 || e.NotifiedUsers[0].Username != "bob" || len(e.UsersToBeNotified) != 0 {
-				t.Errorf("users = %+v %+v", e.NotifiedUsers, e.UsersToBeNotified)
-			}
-			if e.Webhook == nil || e.Webhook.ID != "WH1" || e.Webhook.Name != "to-jira" || e.Webhook.Labels.Map()["dest"] != "jira" {
-				t.Errorf("webhook = %+v", e.Webhook)
-			}
-			if string(e.Responses["WH2"]) != `{"ticket": 42}` || string(e.Responses["WH3"]) != `"plain text answer"` {
-				t.Errorf("responses = %q", e.Responses)
-			}
+			checkEqual(t, "event", *e, eventBodyWant(tt.trigger))
 		})
 	}
-	t.Run("silence until and event user", func(t *testing.T) {
-		e := decode(t, eventBody(tests[4].event))
-		if !e.Event.Until.Equal(utc("2024-03-01T12:10:00Z")) {
-			t.Errorf("until = %v", e.Event.Until)
-		}
-		e = decode(t, eventBody(tests[9].event))
-		if e.Event.User == nil || e.Event.User.ID != "U2" {
-			t.Errorf("event.user = %+v", e.Event.User)
-		}
-		e = decode(t, eventBody(tests[14].event))
-		if string(e.Event.Unknown) != `{"reason":"dup"}` {
-			t.Errorf("event unknown = %s", e.Event.Unknown)
-		}
-	})
+}
+
+// payloadForm is what AlertPayload's methods report.
+type payloadForm struct {
+	Empty bool
+	Raw   jsontext.Value // nil when empty
+	Kind  jsontext.Kind
 }
 
 func TestAlertPayloadForms(t *testing.T) {
 	tests := []struct {
 		name    string
 		member  string // the alert_payload member, or "" for none
-		empty   bool
-		raw     string
-		kind    jsontext.Kind
+		want    payloadForm
 		decodes bool
 	}{
-		{"object", `"alert_payload": {"a": [1, 2], "b": {"c": null}}`, false, `{"a": [1, 2], "b": {"c": null}}`, '{', true},
-		{"empty string (no alert)", `"alert_payload": ""`, true, ``, 0, false},
-		{"null", `"alert_payload": null`, true, ``, 0, false},
-		{"absent", ``, true, ``, 0, false},
-		{"non-empty string kept", `"alert_payload": "raw text body"`, false, `"raw text body"`, '"', false},
-		{"array kept", `"alert_payload": [1, "two"]`, false, `[1, "two"]`, '[', false},
-		{"number kept", `"alert_payload": 12.5`, false, `12.5`, '0', false},
+		{"object", `"alert_payload": {"a": [1, 2], "b": {"c": null}}`, payloadForm{false, jsontext.Value(`{"a": [1, 2], "b": {"c": null}}`), '{'}, true},
+		{"empty string (no alert)", `"alert_payload": ""`, payloadForm{true, nil, 0}, false},
+		{"null", `"alert_payload": null`, payloadForm{true, nil, 0}, false},
+		{"absent", ``, payloadForm{true, nil, 0}, false},
+		{"non-empty string kept", `"alert_payload": "raw text body"`, payloadForm{false, jsontext.Value(`"raw text body"`), '"'}, false},
+		{"array kept", `"alert_payload": [1, "two"]`, payloadForm{false, jsontext.Value(`[1, "two"]`), '['}, false},
+		{"number kept", `"alert_payload": 12.5`, payloadForm{false, jsontext.Value(`12.5`), '0'}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -314,20 +306,15 @@ func TestAlertPayloadForms(t *testing.T) {
 			}
 			e := decode(t, body+"}")
 			p := e.AlertPayload
-			if p.IsEmpty() != tt.empty || string(p.Raw()) != tt.raw || p.Raw().Kind() != tt.kind {
-				t.Errorf("IsEmpty %v Raw %q kind %v; want %v %q %v", p.IsEmpty(), p.Raw(), p.Raw().Kind(), tt.empty, tt.raw, tt.kind)
-			}
-			if tt.empty && p.Raw() != nil {
-				t.Errorf("empty payload has raw bytes %q", p.Raw())
-			}
+			checkEqual(t, "alert_payload", payloadForm{p.IsEmpty(), p.Raw(), p.Raw().Kind()}, tt.want)
 			var dst map[string]any
 			err := p.Decode(&dst)
 			switch {
-			case tt.empty && !errors.Is(err, ErrEmptyAlertPayload):
+			case tt.want.Empty && !errors.Is(err, ErrEmptyAlertPayload):
 				t.Errorf("Decode of empty payload: %v, want ErrEmptyAlertPayload", err)
 			case tt.decodes && err != nil:
 				t.Errorf("Decode: %v", err)
-			case !tt.empty && !tt.decodes && err == nil:
+			case !tt.want.Empty && !tt.decodes && err == nil:
 				t.Errorf("Decode of %s into a map succeeded", p.Raw())
 			}
 		})
@@ -344,11 +331,18 @@ func TestDecodedEventDoesNotAliasBody(t *testing.T) {
 	for i := range body {
 		body[i] = 'x' // the middleware reuses pooled bodies
 	}
-	if string(e.AlertPayload.Raw()) != `{"k": "v"}` || string(e.Responses["W1"]) != `{"ok": true}` ||
-		string(e.AlertGroup.LastAlert.Payload) != `[1]` || string(e.AlertGroup.Unknown) != `{"x":1}` ||
-		string(e.Unknown) != `{"y":"z"}` || e.AlertGroup.ID != "G1" || e.AlertGroup.Labels.Map()["a"] != "b" {
-		t.Errorf("decoded values changed with the body: %+v", e)
+	want := Event{
+		AlertGroup: AlertGroup{
+			ID:        "G1",
+			Labels:    Labels{{Key: "a", Value: "b"}},
+			LastAlert: &Alert{Payload: jsontext.Value(`[1]`)},
+			Unknown:   jsontext.Value(`{"x":1}`),
+		},
+		AlertPayload: AlertPayload(`{"k": "v"}`),
+		Responses:    map[string]jsontext.Value{"W1": jsontext.Value(`{"ok": true}`)},
+		Unknown:      jsontext.Value(`{"y":"z"}`),
 	}
+	checkEqual(t, "event after the body changed", e, want)
 }
 
 func TestNullsEverywhere(t *testing.T) {
@@ -368,18 +362,13 @@ func TestNullsEverywhere(t *testing.T) {
 		Event:      Trigger{Type: TypeUnresolve},
 		AlertGroup: AlertGroup{ID: "G9"},
 	}
-	if !reflect.DeepEqual(*e, want) {
-		t.Errorf("got %+v\nwant %+v", *e, want)
-	}
-	if e.OccurredAt() != (time.Time{}) || e.ResourceKey() != "G9" {
-		t.Errorf("OccurredAt %v ResourceKey %q", e.OccurredAt(), e.ResourceKey())
-	}
+	checkEqual(t, "event", *e, want)
+	checkEqual(t, "payload view", viewOf(e), payloadView{TypeUnresolve, "G9", time.Time{}})
 
 	// Whole objects null.
 	e = decode(t, `{"event": null, "alert_group": null, "integration": null, "alert_group_id": "G8"}`)
-	if e.EventType() != "" || e.ResourceKey() != "G8" || !e.OccurredAt().IsZero() {
-		t.Errorf("EventType %q ResourceKey %q OccurredAt %v", e.EventType(), e.ResourceKey(), e.OccurredAt())
-	}
+	checkEqual(t, "event", *e, Event{AlertGroupID: "G8"})
+	checkEqual(t, "payload view", viewOf(e), payloadView{"", "G8", time.Time{}})
 }
 
 func TestMissingOptionalMembers(t *testing.T) {
@@ -389,26 +378,31 @@ func TestMissingOptionalMembers(t *testing.T) {
  "alert_group": {"id": "G1", "state": "firing", "created_at": "2024-01-01T00:00:00Z", "permalinks": {"web": "https://x/G1"}},
  "alert_group_id": "G1", "alert_payload": "", "integration": {"id": "I", "type": "webhook", "name": "n", "team": null},
  "notified_users": [], "users_to_be_notified": [{"id": "U3", "username": "carol", "email": "c@example.com"}]}`)
-	if e.Webhook != nil || e.Responses != nil || e.ExternalID != "" || e.AlertGroup.Labels != nil || e.Integration.Labels != nil {
-		t.Errorf("optional members not empty: %+v", e)
+	want := Event{
+		Event: Trigger{Type: TypeEscalation},
+		AlertGroup: AlertGroup{
+			ID:         "G1",
+			State:      StateFiring,
+			CreatedAt:  utc("2024-01-01T00:00:00Z"),
+			Permalinks: Permalinks{Web: "https://x/G1"},
+		},
+		AlertGroupID:      "G1",
+		AlertPayload:      nil, // ""
+		Integration:       Integration{ID: "I", Type: "webhook", Name: "n"},
+		NotifiedUsers:     []User{},
+		UsersToBeNotified: []User{{ID: "U3", Username: "carol", Email: "c@example.com"}},
+		// No webhook, responses, external_id or labels.
 	}
-	if e.AlertGroup.State != StateFiring || len(e.UsersToBeNotified) != 1 || e.UsersToBeNotified[0].ID != "U3" {
-		t.Errorf("alert group %+v users %+v", e.AlertGroup, e.UsersToBeNotified)
-	}
-	if !e.AlertPayload.IsEmpty() || e.OccurredAt() != (time.Time{}) {
-		t.Errorf("payload %q OccurredAt %v", e.AlertPayload, e.OccurredAt())
-	}
+	checkEqual(t, "event", *e, want)
+	checkEqual(t, "payload view", viewOf(e), payloadView{TypeEscalation, "G1", time.Time{}})
 
 	// alert_group.id missing: alert_group_id keys the event.
 	e = decode(t, `{"event": {"type": "resolve", "time": "2024-01-01T00:00:00Z"}, "alert_group_id": "G2"}`)
-	if e.ResourceKey() != "G2" {
-		t.Errorf("ResourceKey = %q, want G2", e.ResourceKey())
-	}
+	checkEqual(t, "payload view", viewOf(e), payloadView{TypeResolve, "G2", utc("2024-01-01T00:00:00Z")})
 	// Nothing: no key, no ordering.
 	e = decode(t, `{}`)
-	if e.ResourceKey() != "" || !e.OccurredAt().IsZero() || e.EventType() != "" {
-		t.Errorf("empty body: %q %v %q", e.ResourceKey(), e.OccurredAt(), e.EventType())
-	}
+	checkEqual(t, "event", *e, Event{})
+	checkEqual(t, "payload view", viewOf(e), payloadView{})
 }
 
 func TestUnknownMembersReachable(t *testing.T) {
@@ -450,11 +444,13 @@ func TestUnknownMembersReachable(t *testing.T) {
 func TestLastAlert(t *testing.T) {
 	e := decode(t, `{"alert_group": {"id": "G1", "last_alert": {"id": "A9", "alert_group_id": "G1",
  "created_at": "2024-02-02T02:02:02.020202Z", "payload": {"state": "alerting"}}}}`)
-	a := e.AlertGroup.LastAlert
-	if a == nil || a.ID != "A9" || a.AlertGroupID != "G1" || !a.CreatedAt.Equal(utc("2024-02-02T02:02:02.020202Z")) ||
-		string(a.Payload) != `{"state": "alerting"}` {
-		t.Errorf("last_alert = %+v", a)
-	}
+	want := Event{AlertGroup: AlertGroup{ID: "G1", LastAlert: &Alert{
+		ID:           "A9",
+		AlertGroupID: "G1",
+		CreatedAt:    utc("2024-02-02T02:02:02.020202Z"),
+		Payload:      jsontext.Value(`{"state": "alerting"}`), // as sent
+	}}}
+	checkEqual(t, "event", *e, want)
 }
 
 func TestBadJSONNamesTheField(t *testing.T) {
@@ -548,9 +544,8 @@ func TestMarshalRoundTrip(t *testing.T) {
 func TestCaseInsensitiveMemberNames(t *testing.T) {
 	// event.Decode matches member names as encoding/json (v1) does.
 	e := decode(t, `{"Event": {"Type": "resolve"}, "Alert_Group": {"ID": "G1"}}`)
-	if e.EventType() != TypeResolve || e.ResourceKey() != "G1" {
-		t.Errorf("EventType %q ResourceKey %q", e.EventType(), e.ResourceKey())
-	}
+	checkEqual(t, "event", *e, Event{Event: Trigger{Type: TypeResolve}, AlertGroup: AlertGroup{ID: "G1"}})
+	checkEqual(t, "payload view", viewOf(e), payloadView{TypeResolve, "G1", time.Time{}})
 }
 
 func TestDecodeIsStable(t *testing.T) {
@@ -567,23 +562,136 @@ func TestDecodeIsStable(t *testing.T) {
 	}
 }
 
+// payloadView is what the middleware reads of an event: the methods of
+// event.Payload.
+type payloadView struct {
+	EventType   string
+	ResourceKey string
+	OccurredAt  time.Time
+}
+
+func viewOf(e *Event) payloadView {
+	return payloadView{e.EventType(), e.ResourceKey(), e.OccurredAt()}
+}
+
+// checkEqual fails t unless got and want are deeply equal, and names the
+// fields that differ.
+//
+// Before comparing, every non-zero time is moved to UTC in both: a time
+// decoded from "+00:00" is in a fixed zone (or Local) and so not
+// reflect.DeepEqual to the same instant in UTC, and the tests mean the
+// instant (time.Time.Equal). Zero times are left alone, so a want of
+// time.Time{} still demands exactly the zero time.
+//
+// Raw JSON (jsontext.Value, AlertPayload) is deliberately not compacted: the
+// decoder keeps alert_payload, responses and last_alert.payload byte for
+// byte as sent, and writes the Unknown members it collects compact, so the
+// exact bytes are part of what these tests expect. Compacting belongs to
+// the round-trip tests (see compacted), where the encoder may rewrite
+// whitespace.
+func checkEqual[T any](t testing.TB, what string, got, want T) {
+	t.Helper()
+	got = normalize(reflect.ValueOf(got), false).Interface().(T)
+	want = normalize(reflect.ValueOf(want), false).Interface().(T)
+	if reflect.DeepEqual(got, want) {
+		return
+	}
+	diffs := fieldDiffs(what, reflect.ValueOf(got), reflect.ValueOf(want), nil)
+	const most = 8
+	if len(diffs) > most {
+		diffs = append(diffs[:most], fmt.Sprintf("... and %d more", len(diffs)-most))
+	}
+	t.Errorf("%s differs from want:\n\t%s", what, strings.Join(diffs, "\n\t"))
+}
+
+// fieldDiffs appends to diffs a "path: got …, want …" line for each part of
+// got and want (values of one type) that differs, descending into exported
+// struct fields, pointers, and slices and maps of the same length and keys.
+func fieldDiffs(path string, got, want reflect.Value, diffs []string) []string {
+	if reflect.DeepEqual(got.Interface(), want.Interface()) {
+		return diffs
+	}
+	n := len(diffs)
+	switch got.Kind() {
+	case reflect.Struct:
+		if got.Type() == timeType {
+			break
+		}
+		for i := range got.NumField() {
+			if f := got.Type().Field(i); f.IsExported() {
+				diffs = fieldDiffs(path+"."+f.Name, got.Field(i), want.Field(i), diffs)
+			}
+		}
+	case reflect.Pointer:
+		if !got.IsNil() && !want.IsNil() {
+			diffs = fieldDiffs(path, got.Elem(), want.Elem(), diffs)
+		}
+	case reflect.Slice:
+		if got.Type().Elem().Kind() != reflect.Uint8 && !got.IsNil() && !want.IsNil() && got.Len() == want.Len() {
+			for i := range got.Len() {
+				diffs = fieldDiffs(fmt.Sprintf("%s[%d]", path, i), got.Index(i), want.Index(i), diffs)
+			}
+		}
+	case reflect.Map:
+		if got.IsNil() || want.IsNil() || got.Len() != want.Len() {
+			break
+		}
+		keys := got.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		for _, k := range keys {
+			w := want.MapIndex(k)
+			if !w.IsValid() { // other keys: show the whole maps
+				diffs = diffs[:n]
+				break
+			}
+			diffs = fieldDiffs(fmt.Sprintf("%s[%#v]", path, k), got.MapIndex(k), w, diffs)
+		}
+	}
+	if len(diffs) == n { // not descended into, or differing in what is not shown
+		diffs = append(diffs, fmt.Sprintf("%s: got %s, want %s", path, show(got), show(want)))
+	}
+	return diffs
+}
+
+// show formats v for fieldDiffs: raw JSON and other byte slices as text,
+// everything else with %#v.
+func show(v reflect.Value) string {
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+		if v.IsNil() {
+			return "nil"
+		}
+		if s := string(v.Bytes()); strconv.CanBackquote(s) {
+			return "`" + s + "`"
+		}
+		return fmt.Sprintf("%q", v.Bytes())
+	}
+	return fmt.Sprintf("%#v", v.Interface())
+}
+
 // compacted returns a deep copy of e in which every raw JSON value is
 // compacted and every time is in UTC: the encoder writes raw values without
 // the sender's whitespace and "+00:00" as "Z", the only differences a
 // marshal/unmarshal round trip may make.
 func compacted(e *Event) *Event {
-	c := normalize(reflect.ValueOf(e))
+	c := normalize(reflect.ValueOf(e), true)
 	return c.Interface().(*Event)
 }
 
 var timeType = reflect.TypeFor[time.Time]()
 
-func normalize(v reflect.Value) reflect.Value {
+// normalize returns a deep copy of v with its non-zero times in UTC; with
+// roundTrip, zero times too are put in UTC and every byte slice (raw JSON)
+// is compacted (see compacted).
+func normalize(v reflect.Value, roundTrip bool) reflect.Value {
 	switch {
 	case v.Type() == timeType:
-		return reflect.ValueOf(v.Interface().(time.Time).UTC())
+		t := v.Interface().(time.Time)
+		if t.IsZero() && !roundTrip {
+			return v
+		}
+		return reflect.ValueOf(t.UTC())
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8:
-		if v.IsNil() {
+		if v.IsNil() || !roundTrip {
 			return v
 		}
 		raw := jsontext.Value(bytes.Clone(v.Bytes()))
@@ -598,12 +706,12 @@ func normalize(v reflect.Value) reflect.Value {
 			return v
 		}
 		p := reflect.New(v.Type().Elem())
-		p.Elem().Set(normalize(v.Elem()))
+		p.Elem().Set(normalize(v.Elem(), roundTrip))
 		return p
 	case reflect.Struct:
 		c := reflect.New(v.Type()).Elem()
 		for i := range v.NumField() {
-			c.Field(i).Set(normalize(v.Field(i)))
+			c.Field(i).Set(normalize(v.Field(i), roundTrip))
 		}
 		return c
 	case reflect.Slice:
@@ -612,7 +720,7 @@ func normalize(v reflect.Value) reflect.Value {
 		}
 		c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
 		for i := range v.Len() {
-			c.Index(i).Set(normalize(v.Index(i)))
+			c.Index(i).Set(normalize(v.Index(i), roundTrip))
 		}
 		return c
 	case reflect.Map:
@@ -621,7 +729,7 @@ func normalize(v reflect.Value) reflect.Value {
 		}
 		c := reflect.MakeMapWithSize(v.Type(), v.Len())
 		for it := v.MapRange(); it.Next(); {
-			c.SetMapIndex(it.Key(), normalize(it.Value()))
+			c.SetMapIndex(it.Key(), normalize(it.Value(), roundTrip))
 		}
 		return c
 	}
