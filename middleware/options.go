@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/inbox"
 	"github.com/hookseal/hookseal/store"
 	"github.com/hookseal/hookseal/verify"
 )
@@ -77,6 +78,12 @@ type config struct {
 	strict           bool
 	badPayloadStatus int
 	keys             event.KeyMap
+
+	runner   *inbox.Runner
+	coalesce bool
+	// requestBound names the adapter whose handler needs the request
+	// being answered (WithRequestBoundHandler).
+	requestBound string
 
 	// routeOnly names the options set that only a Route honours, for
 	// NewGuard's error.
@@ -335,5 +342,48 @@ func WithTemplateKeys(keys event.KeyMap) Option {
 	return func(c *config) {
 		c.routeOption("WithTemplateKeys")
 		c.keys = keys
+	}
+}
+
+// WithInbox makes the route store each authentic, fresh, new, in-order
+// delivery in the runner's inbox and answer accepted (200) once the inbox
+// has it, instead of calling the handler while the sender waits: the
+// runner calls the handler, retrying with backoff until it succeeds or the
+// entry grows older than the runner's max age (then it is a dead letter).
+// Entries of one resource (with WithOrdering) run one at a time, in event
+// order. With an inbox, a body that does not decode, and an incomplete one
+// on a strict route, are kept as dead letters (200 dead_letter) rather than
+// refused. The route needs a name (WithName), under which it registers its
+// handler with the runner. A Route only.
+func WithInbox(r *inbox.Runner) Option {
+	return func(c *config) {
+		c.routeOption("WithInbox")
+		c.runner = r
+	}
+}
+
+// WithCoalescing lets a newer pending event of a resource supersede the
+// older pending ones in the route's inbox: when the handler falls behind, it
+// gets the latest state of each resource rather than every step. The
+// superseded entries are reported (outcome superseded). It needs WithInbox
+// and WithOrdering. A Route only.
+func WithCoalescing() Option {
+	return func(c *config) {
+		c.routeOption("WithCoalescing")
+		c.coalesce = true
+	}
+}
+
+// WithRequestBoundHandler declares that the route's handler needs the
+// request being answered: an adapter's handler that takes the framework's
+// context (an echo.Context, a *gin.Context). A handler on an inbox runs
+// after the answer, when that context is gone, so NewRoute refuses
+// WithInbox with such a handler, naming who (the adapter's function).
+// Adapters add it; a route built with NewRoute and mounted with an
+// adapter's Route does not need it. A Route only.
+func WithRequestBoundHandler(who string) Option {
+	return func(c *config) {
+		c.routeOption("WithRequestBoundHandler")
+		c.requestBound = who
 	}
 }

@@ -65,13 +65,32 @@ const (
 	// Forwarded: a Guard authenticated the delivery and passed it to the
 	// next handler, which wrote the answer (Report.Status is its status).
 	Forwarded Outcome = "forwarded"
+
+	// Accepted: a route with an inbox stored the delivery durably; its
+	// handler runs on the inbox's runner. Answered 200: the sender's part
+	// is done.
+	Accepted Outcome = "accepted"
+	// InboxFull: the route's inbox is at its bound. Answered 503 with
+	// Retry-After so the sender retries; nothing was stored.
+	InboxFull Outcome = "inbox_full"
+	// DeadLettered: the delivery is a dead letter in the route's inbox: it
+	// was kept there when accepted (an undecodable body, an incomplete one
+	// on a strict route), or its handler gave up on it. Answered 200; an
+	// operator can show, revive or drop it (hookseal inbox).
+	DeadLettered Outcome = "dead_letter"
+	// Retrying: reported by the inbox's runner, not answered: the
+	// handler failed and the entry waits for its backoff.
+	Retrying Outcome = "retrying"
+	// Superseded: reported by the inbox's runner, not answered: a newer
+	// event of the resource replaced this pending one (WithCoalescing).
+	Superseded Outcome = "superseded"
 )
 
 // allOutcomes is the list AllOutcomes copies.
 var allOutcomes = []Outcome{
 	Processed, Unhandled, Incomplete, Duplicate, Stale, OutOfOrder, InFlight, ClaimLost,
 	Unauthenticated, TooLarge, BadRequest, BadPayload, MethodNotAllowed, HandlerError,
-	StoreUnavailable, Forwarded,
+	StoreUnavailable, Forwarded, Accepted, InboxFull, DeadLettered, Retrying, Superseded,
 }
 
 // AllOutcomes returns every outcome, for metrics and tests that declare
@@ -83,7 +102,8 @@ func AllOutcomes() []Outcome { return slices.Clone(allOutcomes) }
 // BadPayload) and WithStrictPayload (Incomplete answers 422).
 func (o Outcome) Status() int {
 	switch o {
-	case Processed, Unhandled, Incomplete, Duplicate, Stale, OutOfOrder, ClaimLost, Forwarded:
+	case Processed, Unhandled, Incomplete, Duplicate, Stale, OutOfOrder, ClaimLost, Forwarded,
+		Accepted, DeadLettered, Retrying, Superseded:
 		return http.StatusOK
 	case InFlight:
 		return http.StatusConflict
@@ -95,7 +115,7 @@ func (o Outcome) Status() int {
 		return http.StatusBadRequest
 	case MethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case StoreUnavailable:
+	case StoreUnavailable, InboxFull:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

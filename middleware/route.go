@@ -34,10 +34,13 @@ type Event[T any] struct {
 	// store.Claim): it grows with every claim of the delivery, so a
 	// downstream that refuses writes with a smaller fence than it has seen
 	// for IdempotencyKey refuses a holder whose claim was lost. 0 when the
-	// store failed open and nothing was claimed.
+	// store failed open and nothing was claimed. On a route with an inbox
+	// (WithInbox) it is the entry's lease count, which grows the same way:
+	// a run that took the entry over from a lost lease has a larger one.
 	Fence uint64
 	// Attempt counts the runs of a handler for this delivery by hookseal:
-	// inline it is always 1 (a sender's retries are the sender's count).
+	// inline it is always 1 (a sender's retries are the sender's count);
+	// on an inbox's runner it is 1, 2, ... with every retry.
 	Attempt int
 }
 
@@ -59,6 +62,7 @@ type HandlerFunc[T any] func(ctx context.Context, e Event[T]) error
 type Route[T any] struct {
 	p         *pipeline
 	fn        HandlerFunc[T]
+	name      string
 	orderable bool // *T implements event.Payload
 }
 
@@ -88,7 +92,33 @@ func NewRoute[T any](v verify.Verifier, fn HandlerFunc[T], opts ...Option) (*Rou
 			return nil, fmt.Errorf("middleware: WithTemplateKeys: %w", err)
 		}
 	}
-	return &Route[T]{p: p, fn: fn, orderable: orderable}, nil
+	rt := &Route[T]{p: p, fn: fn, name: p.cfg.name, orderable: orderable}
+	if err := rt.useInbox(); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// useInbox registers the route's handler with its inbox's runner.
+func (rt *Route[T]) useInbox() error {
+	cfg := rt.p.cfg
+	switch {
+	case cfg.runner == nil && cfg.coalesce:
+		return errors.New("middleware: WithCoalescing needs WithInbox")
+	case cfg.runner == nil:
+		return nil
+	case cfg.coalesce && !cfg.ordering:
+		return errors.New("middleware: WithCoalescing needs WithOrdering: it replaces older events of a resource")
+	case cfg.requestBound != "":
+		return fmt.Errorf("middleware: WithInbox: the handler of %s takes the framework's context of the request, "+
+			"but an inbox runs it after the answer: build the route with middleware.NewRoute and mount it with the adapter's Route", cfg.requestBound)
+	case rt.name == "":
+		return errors.New("middleware: WithInbox needs WithName: the route's handler is registered under its name")
+	}
+	if err := cfg.runner.Handle(rt.name, inboxHandler[T]{rt}); err != nil {
+		return fmt.Errorf("middleware: WithInbox: %w", err)
+	}
+	return nil
 }
 
 // ServeHTTP answers every request with its outcome's status, the
@@ -118,13 +148,16 @@ func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
 	defer f.free()
 	var e Event[T]
 	if res := rt.decode(f, &e); res.decided() {
+		if p.cfg.runner != nil { // kept as a dead letter, not lost
+			return rt.keepDead(ctx, f, res.Err)
+		}
 		return res
 	}
 	if res := p.checkStamp(f, stampOf(&e.Payload)); res.decided() {
 		return res
 	}
 	incomplete := rt.incomplete(f, &e)
-	if incomplete != nil && p.cfg.strict {
+	if incomplete != nil && p.cfg.strict && p.cfg.runner == nil {
 		return Result{Outcome: Incomplete, status: http.StatusUnprocessableEntity, Err: incomplete}
 	}
 	if res := p.claim(ctx, f); res.decided() {
@@ -132,6 +165,13 @@ func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
 	}
 	if res := p.order(ctx, f); res.decided() {
 		return res
+	}
+	if p.cfg.runner != nil {
+		var dead error
+		if p.cfg.strict {
+			dead = incomplete
+		}
+		return rt.accept(ctx, f, dead)
 	}
 	e.IdempotencyKey, e.Fence, e.Attempt = f.rep.Delivery, f.claim.Fence, 1
 	lost, err := call(ctx, p, f, rt.fn, e)

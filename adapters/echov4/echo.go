@@ -65,6 +65,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -92,7 +93,10 @@ type HandlerFunc[T any] func(c echo.Context, e middleware.Event[T]) error
 // answers every request with the outcome's status code, headers and body
 // (see middleware.Outcome). opts are the core's route options
 // (middleware.WithOrdering, middleware.WithStore, ...). It fails when v or
-// fn is nil or an option is invalid.
+// fn is nil or an option is invalid, and with middleware.WithInbox: an
+// inbox runs the handler after the answer, when the request's echo.Context
+// is gone; build that route with middleware.NewRoute and serve it with
+// Route.
 func Handler[T any](v verify.Verifier, fn HandlerFunc[T], opts ...middleware.Option) (echo.HandlerFunc, error) {
 	if fn == nil {
 		return nil, errors.New("hooksealecho: handler is nil")
@@ -101,7 +105,7 @@ func Handler[T any](v verify.Verifier, fn HandlerFunc[T], opts ...middleware.Opt
 		c := ctx.Value(echoContextKey{}).(echo.Context)
 		c.SetRequest(c.Request().WithContext(ctx))
 		return fn(c, e)
-	}, opts...)
+	}, slices.Concat(opts, []middleware.Option{middleware.WithRequestBoundHandler("hooksealecho.Handler")})...)
 	if err != nil {
 		return nil, err
 	}

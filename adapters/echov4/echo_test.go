@@ -15,6 +15,7 @@ import (
 	hooksealecho "github.com/hookseal/hookseal/adapters/echov4"
 	"github.com/hookseal/hookseal/event"
 	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/inbox"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	"github.com/hookseal/hookseal/verify"
@@ -22,7 +23,7 @@ import (
 
 // The core's table of outcomes, through a real echo engine over HTTP.
 func TestOutcomes(t *testing.T) {
-	middlewaretest.Run(t, func(tb testing.TB, rt middlewaretest.Route) http.Handler {
+	middlewaretest.RunWithoutInbox(t, func(tb testing.TB, rt middlewaretest.Route) http.Handler {
 		h, err := hooksealecho.Handler(rt.Verifier, func(c echo.Context, e middleware.Event[checkly.Alert]) error {
 			return rt.Handler(c.Request().Context(), e)
 		}, rt.Options...)
@@ -33,6 +34,25 @@ func TestOutcomes(t *testing.T) {
 		e.Any(middlewaretest.Path, h)
 		return e
 	})
+}
+
+// A Handler's fn takes the request's context, gone by the time an inbox
+// runs it: the adapter refuses an inbox, naming itself and the way out.
+func TestHandlerRefusesAnInbox(t *testing.T) {
+	runner, err := inbox.NewRunner(inbox.NewMemory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = hooksealecho.Handler(middlewaretest.NewVerifier(t), func(_ echo.Context, _ middleware.Event[checkly.Alert]) error { return nil },
+		middleware.WithName("checkly"), middleware.WithInbox(runner))
+	if err == nil || !strings.Contains(err.Error(), "hooksealecho.Handler") || !strings.Contains(err.Error(), "NewRoute") {
+		t.Fatalf("Handler with an inbox: %v, want an error naming hooksealecho.Handler and NewRoute", err)
+	}
+	// The route can still be built the core's way, with the name free.
+	if _, err := middleware.NewRoute(middlewaretest.NewVerifier(t), func(context.Context, middleware.Event[checkly.Alert]) error { return nil },
+		middleware.WithName("checkly"), middleware.WithInbox(runner)); err != nil {
+		t.Fatalf("NewRoute after the refusal: %v", err)
+	}
 }
 
 // The table again, through a route the core built with the core's handler

@@ -66,6 +66,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -93,7 +94,10 @@ type HandlerFunc[T any] func(c *gin.Context, e middleware.Event[T]) error
 // answers every request with the outcome's status code, headers and body
 // (see middleware.Outcome). opts are the core's route options
 // (middleware.WithOrdering, middleware.WithStore, ...). It fails when v or
-// fn is nil or an option is invalid.
+// fn is nil or an option is invalid, and with middleware.WithInbox: an
+// inbox runs the handler after the answer, when the request's gin.Context
+// is gone; build that route with middleware.NewRoute and serve it with
+// Route.
 func Handler[T any](v verify.Verifier, fn HandlerFunc[T], opts ...middleware.Option) (gin.HandlerFunc, error) {
 	if fn == nil {
 		return nil, errors.New("hooksealgin: handler is nil")
@@ -102,7 +106,7 @@ func Handler[T any](v verify.Verifier, fn HandlerFunc[T], opts ...middleware.Opt
 		c := ctx.Value(ginContextKey{}).(*gin.Context)
 		c.Request = c.Request.WithContext(ctx)
 		return fn(c, e)
-	}, opts...)
+	}, slices.Concat(opts, []middleware.Option{middleware.WithRequestBoundHandler("hooksealgin.Handler")})...)
 	if err != nil {
 		return nil, err
 	}

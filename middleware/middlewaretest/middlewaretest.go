@@ -21,7 +21,8 @@
 // Allow. Every outcome a sender can provoke over HTTP has a case:
 // processed, unhandled, duplicate, stale, out_of_order, in_flight,
 // unauthenticated, too_large, bad_payload, method_not_allowed,
-// handler_error and store_unavailable. [RunGate] runs the cases decided
+// handler_error, store_unavailable, and, on a route with an inbox,
+// accepted, inbox_full and dead_letter. [RunGate] runs the cases decided
 // before the handler through a verify-only middleware.
 //
 // The deliveries are Checkly alerts decoded into [checkly.Alert]; the
@@ -45,6 +46,7 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/inbox"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/store"
 	"github.com/hookseal/hookseal/verify"
@@ -89,6 +91,10 @@ type Case struct {
 	// Gate is true when the outcome is decided before the payload is
 	// decoded, so the verify-only middleware answers it too.
 	Gate bool
+	// Inbox is true when the route keeps deliveries in an inbox
+	// (middleware.WithInbox), which a face whose handler needs the
+	// request cannot mount (see RunWithoutInbox).
+	Inbox bool
 	// Setup builds a fresh instance of the case.
 	Setup func(tb testing.TB) *Scenario
 }
@@ -317,6 +323,20 @@ func Run(t *testing.T, mount Mount) {
 	}
 }
 
+// RunWithoutInbox runs the cases whose route has no inbox, for a face
+// whose handler needs the request being answered (an adapter's handler
+// that takes the framework's context): an inbox runs handlers after the
+// answer, and such a face refuses it
+// (middleware.WithRequestBoundHandler).
+func RunWithoutInbox(t *testing.T, mount Mount) {
+	t.Helper()
+	for _, c := range Cases() {
+		if !c.Inbox {
+			t.Run(c.Name, func(t *testing.T) { run(t, c, mount) })
+		}
+	}
+}
+
 // RunGate runs the cases decided before the handler (Case.Gate) through a
 // verify-only middleware, and checks that an authentic delivery passes
 // through it. mount must serve, at Path for every method, the face's
@@ -399,6 +419,9 @@ func Cases() []Case {
 		{Name: "method_not_allowed", Want: middleware.MethodNotAllowed, WantHeader: map[string]string{"Allow": "POST"}, Gate: true, Setup: methodNotAllowed},
 		{Name: "handler_error", Want: middleware.HandlerError, Setup: handlerError},
 		{Name: "store_unavailable", Want: middleware.StoreUnavailable, Setup: storeUnavailable},
+		{Name: "accepted", Want: middleware.Accepted, Inbox: true, Setup: accepted},
+		{Name: "inbox_full", Want: middleware.InboxFull, Inbox: true, WantHeader: map[string]string{"Retry-After": "20"}, Setup: inboxFull},
+		{Name: "dead_letter", Want: middleware.DeadLettered, Inbox: true, Setup: deadLetter},
 	}
 }
 
@@ -627,5 +650,92 @@ func handlerError(tb testing.TB) *Scenario {
 func storeUnavailable(tb testing.TB) *Scenario {
 	sc, _ := simple(tb, AlertBody(checkly.AlertFailure, "check-1", Now()), 0, nil,
 		middleware.WithStore(NewFailingStore(nil, true)))
+	return sc
+}
+
+// withInbox is a scenario whose route keeps deliveries in a memory inbox
+// (holding at most max entries) and whose runner runs them, once Before
+// starts it, until the test ends.
+func withInbox(tb testing.TB, body []byte, max int) (*Scenario, *inbox.Memory, *inbox.Runner, *recorder) {
+	ib := inbox.NewMemory(inbox.WithMaxEntries(max))
+	runner, err := inbox.NewRunner(ib, inbox.WithPoll(time.Millisecond))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc, rec := simple(tb, body, 0, nil, middleware.WithName("checkly"), middleware.WithInbox(runner))
+	return sc, ib, runner, rec
+}
+
+// start runs r until the test ends.
+func start(tb testing.TB, r *inbox.Runner) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			tb.Errorf("runner returned %v, want context.Canceled", err)
+		}
+	})
+}
+
+// accepted: the answer comes once the inbox holds the delivery; the
+// handler runs afterwards on the runner, once, with the delivery's
+// idempotency key; a copy is a duplicate.
+func accepted(tb testing.TB) *Scenario {
+	body := AlertBody(checkly.AlertFailure, "check-1", Now())
+	sc, ib, runner, rec := withInbox(tb, body, 10)
+	sc.After = func(tb testing.TB, s *Sender) {
+		start(tb, runner)
+		deadline := time.Now().Add(5 * time.Second)
+		for st, _ := ib.Stats(context.Background()); st != (inbox.Stats{}); st, _ = ib.Stats(context.Background()) {
+			if time.Now().After(deadline) {
+				tb.Fatalf("the entry was not handled within 5 s: %+v", st)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		for _, e := range rec.expectCalls(tb, 1) {
+			if e.Payload.CheckID != "check-1" || e.Attempt != 1 || e.Fence != 1 || e.IdempotencyKey != e.Delivery.Key.String() ||
+				!bytes.Equal(e.Body, body) || e.Delivery.Provider != verify.ProviderCheckly {
+				tb.Errorf("event: %+v", e)
+			}
+		}
+		s.Expect(tb, Sign(tb, s.URL, body, Now().Add(20*time.Second)), middleware.Duplicate)
+	}
+	return sc
+}
+
+// inboxFull: the inbox holds one entry, its bound; the next delivery is
+// refused with 503 and its claim released, so its retry is refused the
+// same way rather than taken for a duplicate.
+func inboxFull(tb testing.TB) *Scenario {
+	first := AlertBody(checkly.AlertFailure, "check-1", Now())
+	body := AlertBody(checkly.AlertFailure, "check-2", Now())
+	sc, ib, _, rec := withInbox(tb, body, 1)
+	sc.Before = func(tb testing.TB, s *Sender) { s.Expect(tb, Sign(tb, s.URL, first, Now()), middleware.Accepted) }
+	sc.After = func(tb testing.TB, s *Sender) {
+		s.Expect(tb, Sign(tb, s.URL, body, Now().Add(20*time.Second)), middleware.InboxFull)
+		if st, err := ib.Stats(context.Background()); err != nil || st.Pending != 1 {
+			tb.Errorf("stats %+v, %v: want the first entry pending", st, err)
+		}
+		rec.expectCalls(tb, 0)
+	}
+	return sc
+}
+
+// deadLetter: an authentic body that does not decode is kept, not refused:
+// the inbox holds it as a dead letter, byte for byte, with the reason.
+func deadLetter(tb testing.TB) *Scenario {
+	body := []byte(`{"alert_type": not json`)
+	sc, ib, runner, rec := withInbox(tb, body, 10)
+	sc.After = func(tb testing.TB, s *Sender) {
+		start(tb, runner) // it must not run a dead letter
+		dead, err := ib.Dead(context.Background(), 10)
+		if err != nil || len(dead) != 1 || !bytes.Equal(dead[0].Body, body) || dead[0].LastError == "" {
+			tb.Fatalf("dead letters %+v, %v: want the body, with a reason", dead, err)
+		}
+		s.Expect(tb, Sign(tb, s.URL, body, Now().Add(20*time.Second)), middleware.Duplicate)
+		rec.expectCalls(tb, 0)
+	}
 	return sc
 }

@@ -1,0 +1,173 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/inbox"
+	"github.com/hookseal/hookseal/verify"
+)
+
+// accept stores an authentic, fresh, new, in-order delivery in the route's
+// inbox and answers accepted once the inbox has it: the handler runs later,
+// on the inbox's runner, as often as it takes. The dedupe claim is
+// committed after the append, so a crash between the two leaves a claim
+// that runs out and an entry the inbox remembers by its key: the sender's
+// retry is accepted again without a second entry.
+func (rt *Route[T]) accept(ctx context.Context, f *flow, dead error) Result {
+	p := rt.p
+	e := inbox.Entry{
+		Key: f.rep.Delivery, Route: rt.name, EventTime: f.occurred, Coalesce: p.cfg.coalesce,
+		Body: slices.Clone(f.body), Meta: deliveryMeta(f.d, f.r.Header.Get("Content-Type")),
+	}
+	if p.cfg.ordering && f.resource != "" && !f.occurred.IsZero() {
+		e.Resource = f.d.Provider + ":" + f.d.Scope + ":" + f.resource
+	}
+	if dead != nil {
+		e.Dead, e.LastError = true, dead.Error()
+	}
+	dctx, cancel := p.detached(ctx)
+	defer cancel()
+	if _, _, err := p.cfg.runner.Inbox().Append(dctx, e); err != nil {
+		p.release(ctx, f)
+		if errors.Is(err, inbox.ErrFull) {
+			return Result{Outcome: InboxFull, RetryAfter: p.cfg.retryAfter, Err: err}
+		}
+		return Result{Outcome: StoreUnavailable, Err: fmt.Errorf("appending to the inbox: %w", err)}
+	}
+	cerr := p.commit(ctx, f)
+	if dead != nil {
+		return Result{Outcome: DeadLettered, Err: errors.Join(dead, cerr)}
+	}
+	p.cfg.runner.Notify()
+	if cerr != nil {
+		return Result{Outcome: Accepted, Err: fmt.Errorf("committing the accepted delivery: %w", cerr)}
+	}
+	return Result{Outcome: Accepted}
+}
+
+// keepDead claims an authentic delivery whose body does not decode and
+// keeps it as a dead letter: an operator can show it, and revive it once the
+// decoder or the template is fixed.
+func (rt *Route[T]) keepDead(ctx context.Context, f *flow, cause error) Result {
+	if res := rt.p.claim(ctx, f); res.decided() {
+		return res
+	}
+	return rt.accept(ctx, f, cause)
+}
+
+// The Meta keys an entry carries, to rebuild its event when it runs.
+const (
+	metaContentType     = "content-type"
+	metaProvider        = "provider"
+	metaSecretID        = "secret-id"
+	metaScope           = "scope"
+	metaTimestamp       = "timestamp"
+	metaTimestampSigned = "timestamp-signed"
+	metaBodySigned      = "body-signed"
+	metaID              = "id"
+	metaKey             = "key"
+)
+
+func deliveryMeta(d verify.Delivery, contentType string) map[string]string {
+	m := map[string]string{
+		metaContentType: contentType, metaProvider: d.Provider, metaSecretID: d.SecretID, metaScope: d.Scope,
+		metaTimestampSigned: strconv.FormatBool(d.TimestampSigned), metaBodySigned: strconv.FormatBool(d.BodySigned),
+		metaID: d.ID, metaKey: d.Key.String(),
+	}
+	if !d.Timestamp.IsZero() {
+		m[metaTimestamp] = d.Timestamp.UTC().Format(time.RFC3339Nano)
+	}
+	return m
+}
+
+func deliveryFromMeta(m map[string]string) verify.Delivery {
+	d := verify.Delivery{
+		Provider: m[metaProvider], SecretID: m[metaSecretID], Scope: m[metaScope], ID: m[metaID],
+		TimestampSigned: m[metaTimestampSigned] == "true", BodySigned: m[metaBodySigned] == "true",
+	}
+	if t, err := time.Parse(time.RFC3339Nano, m[metaTimestamp]); err == nil {
+		d.Timestamp = t
+	}
+	if k, err := hexKey(m[metaKey]); err == nil {
+		d.Key = k
+	}
+	return d
+}
+
+func hexKey(s string) (verify.Key, error) {
+	var k verify.Key
+	if len(s) != 2*len(k) {
+		return k, errors.New("not a key")
+	}
+	for i := range k {
+		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return verify.Key{}, err
+		}
+		k[i] = byte(v)
+	}
+	return k, nil
+}
+
+// inboxHandler runs a route's entries on the inbox's runner: the stored
+// body decoded again, the route's handler called with the entry's attempt
+// and idempotency key, and each run reported to the route's observers.
+type inboxHandler[T any] struct{ rt *Route[T] }
+
+// Run implements inbox.Handler.
+func (h inboxHandler[T]) Run(ctx context.Context, entry inbox.Entry) error {
+	rt := h.rt
+	var e Event[T]
+	e.Delivery, e.Body = deliveryFromMeta(entry.Meta), entry.Body
+	contentType := entry.Meta[metaContentType]
+	body, err := rt.remap(contentType, entry.Body, &e.Payload)
+	if err == nil {
+		err = event.Decode(contentType, body, &e.Payload)
+	}
+	if err != nil {
+		// It decoded when it was accepted; a handler change since then is
+		// nothing a retry fixes.
+		return inbox.Permanent(fmt.Errorf("decoding %T: %w", e.Payload, err))
+	}
+	if rt.orderable {
+		e.Type = any(&e.Payload).(event.Payload).EventType()
+	}
+	e.IdempotencyKey, e.Attempt, e.Fence = entry.Key, entry.Attempts, uint64(entry.Attempts)
+	if err := rt.fn(ctx, e); err != nil && !errors.Is(err, ErrUnhandled) {
+		return err
+	}
+	return nil
+}
+
+// Report implements inbox.Reporter: the route's observers hear of every run.
+func (h inboxHandler[T]) Report(ctx context.Context, r inbox.Report) {
+	p := h.rt.p
+	if len(p.cfg.observers) == 0 {
+		return
+	}
+	rep := Report{
+		Result:   Result{Outcome: runOutcomes[r.Outcome], Err: r.Err},
+		Route:    h.rt.name,
+		Provider: r.Entry.Meta[metaProvider], SecretID: r.Entry.Meta[metaSecretID],
+		Resource: r.Entry.Resource, OccurredAt: r.Entry.EventTime, Delivery: r.Entry.Key,
+		Duration: r.Duration,
+	}
+	if rep.Outcome == "" {
+		rep.Outcome = HandlerError
+	}
+	for _, o := range p.cfg.observers {
+		o(ctx, rep)
+	}
+}
+
+var runOutcomes = map[inbox.Outcome]Outcome{
+	inbox.Acked: Processed, inbox.Retried: Retrying, inbox.Returned: Retrying, inbox.Unrouted: Retrying,
+	inbox.Buried: DeadLettered, inbox.Superseded: Superseded, inbox.LeaseLost: ClaimLost,
+	inbox.StoreError: StoreUnavailable,
+}
