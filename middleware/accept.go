@@ -20,6 +20,14 @@ import (
 // that runs out and an entry the inbox remembers by its key: the sender's
 // retry is accepted again without a second entry.
 func (rt *Route[T]) accept(ctx context.Context, f *flow, dead error) Result {
+	ctx, end := rt.p.trace(ctx, SpanAccept)
+	res := rt.append(ctx, f, dead)
+	endSpan(end, res)
+	return res
+}
+
+// append stores the delivery in the inbox, then commits its claim.
+func (rt *Route[T]) append(ctx context.Context, f *flow, dead error) Result {
 	p := rt.p
 	e := inbox.Entry{
 		Key: f.rep.Delivery, Route: rt.name, EventTime: f.occurred, Coalesce: p.cfg.coalesce,
@@ -55,7 +63,7 @@ func (rt *Route[T]) accept(ctx context.Context, f *flow, dead error) Result {
 // keeps it as a dead letter: an operator can show it, and revive it once the
 // decoder or the template is fixed.
 func (rt *Route[T]) keepDead(ctx context.Context, f *flow, cause error) Result {
-	if res := rt.p.claim(ctx, f); res.decided() {
+	if res := rt.p.claimTraced(ctx, f); res.decided() {
 		return res
 	}
 	return rt.accept(ctx, f, cause)
@@ -122,6 +130,13 @@ type inboxHandler[T any] struct{ rt *Route[T] }
 
 // Run implements inbox.Handler.
 func (h inboxHandler[T]) Run(ctx context.Context, entry inbox.Entry) error {
+	ctx, end := h.rt.p.trace(ctx, SpanRun)
+	err := h.run(ctx, entry)
+	endSpan(end, Result{Err: err})
+	return err
+}
+
+func (h inboxHandler[T]) run(ctx context.Context, entry inbox.Entry) error {
 	rt := h.rt
 	var e Event[T]
 	e.Delivery, e.Body = deliveryFromMeta(entry.Meta), entry.Body

@@ -8,6 +8,14 @@ import (
 	"github.com/hookseal/hookseal/store"
 )
 
+// claimTraced is claim inside a SpanDedupe span.
+func (p *pipeline) claimTraced(ctx context.Context, f *flow) Result {
+	ctx, end := p.trace(ctx, SpanDedupe)
+	res := p.claim(ctx, f)
+	endSpan(end, res)
+	return res
+}
+
 // claim takes the delivery's dedupe claim before anything acts on it. A
 // delivery already done is a duplicate; one being handled by another copy
 // is in flight. A store that fails answers 503 (the sender retries), or,

@@ -75,18 +75,22 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 func (g *Guard) Check(r *http.Request) (*Pass, Result) {
 	ps := &Pass{g: g}
 	f := &ps.f
+	ctx, end := g.p.trace(r.Context(), SpanDelivery)
 	g.p.begin(f, r)
-	ctx := r.Context()
-	res := g.p.admit(f)
+	res := g.p.admit(ctx, f)
 	if !res.decided() && g.p.dedupe {
-		if res = g.p.claim(ctx, f); res.decided() {
+		if res = g.p.claimTraced(ctx, f); res.decided() {
 			f.free()
 		}
 	}
 	if res.decided() {
 		g.p.finish(ctx, f, res)
+		endSpan(end, res)
 		return nil, res
 	}
+	ps.end, ps.ctx = end, ctx
+	// The next handler runs under SpanHandle, inside the delivery's span.
+	ctx, ps.endHandle = g.p.trace(ctx, SpanHandle)
 	if !g.p.dedupe {
 		f.rep.Delivery = f.key.String()
 	}
@@ -106,6 +110,11 @@ type Pass struct {
 	req    *http.Request
 	keeper *keeper
 	done   bool
+	// end and endHandle end the delivery's and the next handler's spans
+	// (WithTracer).
+	end, endHandle func(Result)
+	// ctx is the delivery's context, which the observers get.
+	ctx context.Context
 }
 
 // Request is the request to hand the next handler.
@@ -126,9 +135,10 @@ func (ps *Pass) Done(status int) {
 		status = http.StatusOK
 	}
 	g, f := ps.g, &ps.f
-	ctx := ps.req.Context()
 	lost := g.p.unkeep(ps.keeper)
 	res := Result{Outcome: Forwarded, status: status}
+	endSpan(ps.endHandle, res)
+	ctx, end := g.p.trace(ps.ctx, SpanCommit)
 	if status >= 500 {
 		g.p.release(ctx, f)
 	} else if err := g.p.commit(ctx, f); lost || errors.Is(err, store.ErrClaimLost) {
@@ -137,8 +147,10 @@ func (ps *Pass) Done(status int) {
 	} else if err != nil {
 		res.Err = fmt.Errorf("the next handler answered %d, but recording the delivery as handled failed: %w", status, err)
 	}
+	endSpan(end, res)
 	f.free()
-	g.p.finish(ctx, f, res)
+	g.p.finish(ps.ctx, f, res)
+	endSpan(ps.end, res)
 }
 
 // statusWriter remembers the status the next handler answered with.

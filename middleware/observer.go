@@ -2,8 +2,12 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
+
+	"github.com/hookseal/hookseal/verify"
 )
 
 // Report tells an Observer what became of one request: the Result (outcome,
@@ -39,6 +43,38 @@ type Report struct {
 	Duration time.Duration
 }
 
+// reasons are the causes Reason names, in the order it tests them.
+var reasons = [...]struct {
+	err    error
+	reason string
+}{
+	{verify.ErrMissingSignature, "missing_signature"},
+	{verify.ErrMalformedSignature, "malformed_signature"},
+	{verify.ErrInvalidSignature, "invalid_signature"},
+	{verify.ErrUnauthorized, "unauthorized"},
+	{verify.ErrMissingTimestamp, "missing_timestamp"},
+	{verify.ErrMalformedTimestamp, "malformed_timestamp"},
+	{verify.ErrTooOld, "too_old"},
+	{verify.ErrTooNew, "too_new"},
+}
+
+// Reason names why a delivery was refused or found stale, from a small
+// fixed set, for a metric label beside the outcome: missing_signature,
+// malformed_signature, invalid_signature, unauthorized, missing_timestamp,
+// malformed_timestamp, too_old, too_new; "" for every other report. Unlike
+// Err, it is bounded and carries nothing a sender chose.
+func (r Report) Reason() string {
+	if r.Err == nil {
+		return ""
+	}
+	for _, c := range reasons {
+		if errors.Is(r.Err, c.err) {
+			return c.reason
+		}
+	}
+	return ""
+}
+
 // Observer is told of every request's outcome. It runs on the request's
 // goroutine before the answer is written: keep it fast, and do not retain
 // the request context.
@@ -50,16 +86,33 @@ type Observer func(ctx context.Context, r Report)
 // lost), Error for handler and store failures. Nothing secret is logged:
 // the line carries the secret's ID and the dedupe key, never a secret or a
 // signature.
-func SlogObserver(l *slog.Logger) Observer {
+//
+// Requests anyone on the internet can send (unauthenticated, method not
+// allowed) are noise on an exposed endpoint: SlogNoiseLevel logs them at
+// another level and SlogSampleNoise logs only some of them. Metrics
+// observers still count every one.
+func SlogObserver(l *slog.Logger, opts ...SlogOption) Observer {
 	if l == nil {
 		l = slog.Default()
 	}
+	c := slogConfig{noiseLevel: slog.LevelWarn, noiseEvery: 1}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	var noise atomic.Uint64
 	return func(ctx context.Context, r Report) {
 		level := slog.LevelInfo
 		switch r.Outcome {
-		case HandlerError, StoreUnavailable:
+		case HandlerError, StoreUnavailable, InboxFull:
 			level = slog.LevelError
-		case Unauthenticated, TooLarge, BadRequest, BadPayload, MethodNotAllowed, InFlight, Incomplete, ClaimLost:
+		case Unauthenticated, MethodNotAllowed:
+			level = c.noiseLevel
+			if c.noiseEvery > 1 && (noise.Add(1)-1)%uint64(c.noiseEvery) != 0 {
+				return
+			}
+		case TooLarge, BadRequest, BadPayload, InFlight, Incomplete, ClaimLost, DeadLettered, Retrying:
 			level = slog.LevelWarn
 		}
 		if !l.Enabled(ctx, level) {
@@ -71,7 +124,7 @@ func SlogObserver(l *slog.Logger) Observer {
 			slog.Int("status", r.Status()),
 			slog.Duration("duration", r.Duration))
 		for _, a := range [...]struct{ k, v string }{
-			{"route", r.Route}, {"provider", r.Provider}, {"event_type", r.EventType},
+			{"reason", r.Reason()}, {"route", r.Route}, {"provider", r.Provider}, {"event_type", r.EventType},
 			{"resource", r.Resource}, {"secret_id", r.SecretID}, {"delivery", r.Delivery},
 			{"method", r.Method}, {"path", r.Path}, {"remote_addr", r.RemoteAddr},
 		} {
@@ -84,4 +137,26 @@ func SlogObserver(l *slog.Logger) Observer {
 		}
 		l.LogAttrs(ctx, level, "webhook", attrs...)
 	}
+}
+
+// SlogOption configures SlogObserver.
+type SlogOption func(*slogConfig)
+
+type slogConfig struct {
+	noiseLevel slog.Level
+	noiseEvery int
+}
+
+// SlogNoiseLevel sets the level unauthenticated and method-not-allowed
+// requests are logged at. Default slog.LevelWarn; slog.LevelDebug keeps an
+// endpoint that scanners find out of the warnings.
+func SlogNoiseLevel(level slog.Level) SlogOption {
+	return func(c *slogConfig) { c.noiseLevel = level }
+}
+
+// SlogSampleNoise logs one in every n unauthenticated and
+// method-not-allowed requests (the first, the n+1st, ...). n <= 1 logs
+// every one, the default.
+func SlogSampleNoise(n int) SlogOption {
+	return func(c *slogConfig) { c.noiseEvery = max(n, 1) }
 }

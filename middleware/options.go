@@ -81,6 +81,7 @@ type config struct {
 
 	runner   *inbox.Runner
 	coalesce bool
+	tracer   Tracer
 	// requestBound names the adapter whose handler needs the request
 	// being answered (WithRequestBoundHandler).
 	requestBound string

@@ -83,18 +83,27 @@ func (f *flow) free() {
 // the method, the bounded body, the credential, the freshness of the
 // delivery's own time. On failure the body buffer is already back in its
 // pool.
-func (p *pipeline) admit(f *flow) Result {
+func (p *pipeline) admit(ctx context.Context, f *flow) Result {
 	if res := p.checkMethod(f); res.decided() {
 		return res
 	}
-	if res := p.readBody(f); res.decided() {
+	_, end := p.trace(ctx, SpanRead)
+	res := p.readBody(f)
+	endSpan(end, res)
+	if res.decided() {
 		return res
 	}
-	if res := p.authenticate(f); res.decided() {
+	_, end = p.trace(ctx, SpanAuthenticate)
+	res = p.authenticate(f)
+	endSpan(end, res)
+	if res.decided() {
 		f.free()
 		return res
 	}
-	if res := p.checkFreshness(f); res.decided() {
+	_, end = p.trace(ctx, SpanFreshness)
+	res = p.checkFreshness(f)
+	endSpan(end, res)
+	if res.decided() {
 		f.free()
 		return res
 	}

@@ -132,9 +132,11 @@ func (rt *Route[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // goroutine. Every outcome has reached the observers when it returns.
 func (rt *Route[T]) Process(r *http.Request) Result {
 	var f flow
+	ctx, end := rt.p.trace(r.Context(), SpanDelivery)
 	rt.p.begin(&f, r)
-	res := rt.process(r.Context(), &f)
-	rt.p.finish(r.Context(), &f, res)
+	res := rt.process(ctx, &f)
+	rt.p.finish(ctx, &f, res)
+	endSpan(end, res)
 	reraise(res)
 	return res
 }
@@ -142,28 +144,34 @@ func (rt *Route[T]) Process(r *http.Request) Result {
 // process is the pipeline, one call per stage.
 func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
 	p := rt.p
-	if res := p.admit(f); res.decided() { // method, body bound, credential, delivery time
+	if res := p.admit(ctx, f); res.decided() { // method, body bound, credential, delivery time
 		return res
 	}
 	defer f.free()
 	var e Event[T]
-	if res := rt.decode(f, &e); res.decided() {
-		if p.cfg.runner != nil { // kept as a dead letter, not lost
+	_, end := p.trace(ctx, SpanDecode)
+	res := rt.decode(f, &e)
+	if !res.decided() {
+		res = p.checkStamp(f, stampOf(&e.Payload))
+	}
+	endSpan(end, res)
+	if res.decided() {
+		if res.Outcome == BadPayload && p.cfg.runner != nil { // kept as a dead letter, not lost
 			return rt.keepDead(ctx, f, res.Err)
 		}
-		return res
-	}
-	if res := p.checkStamp(f, stampOf(&e.Payload)); res.decided() {
 		return res
 	}
 	incomplete := rt.incomplete(f, &e)
 	if incomplete != nil && p.cfg.strict && p.cfg.runner == nil {
 		return Result{Outcome: Incomplete, status: http.StatusUnprocessableEntity, Err: incomplete}
 	}
-	if res := p.claim(ctx, f); res.decided() {
+	if res := p.claimTraced(ctx, f); res.decided() {
 		return res
 	}
-	if res := p.order(ctx, f); res.decided() {
+	sctx, end := p.trace(ctx, SpanOrder)
+	res = p.order(sctx, f)
+	endSpan(end, res)
+	if res.decided() {
 		return res
 	}
 	if p.cfg.runner != nil {
@@ -174,6 +182,11 @@ func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
 		return rt.accept(ctx, f, dead)
 	}
 	e.IdempotencyKey, e.Fence, e.Attempt = f.rep.Delivery, f.claim.Fence, 1
-	lost, err := call(ctx, p, f, rt.fn, e)
-	return p.settle(ctx, f, err, lost, incomplete)
+	hctx, end := p.trace(ctx, SpanHandle)
+	lost, err := call(hctx, p, f, rt.fn, e)
+	endSpan(end, Result{Err: err})
+	sctx, end = p.trace(ctx, SpanCommit)
+	res = p.settle(sctx, f, err, lost, incomplete)
+	endSpan(end, res)
+	return res
 }
