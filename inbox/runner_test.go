@@ -11,22 +11,10 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/inbox"
+	"github.com/hookseal/hookseal/middleware/middlewaretest"
 )
 
 var t0 = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-
-// clock is a clock the test steps.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // handler runs fn and keeps the reports of its entries' runs.
 type handler struct {
@@ -64,7 +52,7 @@ func (h *handler) waitReport(t *testing.T, n int) inbox.Report {
 
 // setup is a memory inbox on c, a runner for it with h on route "r", and
 // a function that starts the runner and returns the one that stops it.
-func setup(t *testing.T, c *clock, h inbox.Handler, opts ...inbox.RunnerOption) (*inbox.Memory, *inbox.Runner, func() func() error) {
+func setup(t *testing.T, c *middlewaretest.Clock, h inbox.Handler, opts ...inbox.RunnerOption) (*inbox.Memory, *inbox.Runner, func() func() error) {
 	t.Helper()
 	ib := inbox.NewMemory(inbox.WithClock(c.Now))
 	r, err := inbox.NewRunner(ib, append([]inbox.RunnerOption{inbox.WithRunnerClock(c.Now), inbox.WithPoll(time.Millisecond)}, opts...)...)
@@ -113,7 +101,7 @@ func stats(t *testing.T, ib inbox.Inbox) inbox.Stats {
 // A Permanent error makes the entry a dead letter on its first failure,
 // with the error as its reason.
 func TestRunnerPermanentBuries(t *testing.T) {
-	c := &clock{now: t0}
+	c := middlewaretest.NewClock(t0)
 	h := &handler{fn: func(context.Context, inbox.Entry) error {
 		return inbox.Permanent(errors.New("order 42 does not exist"))
 	}}
@@ -132,7 +120,7 @@ func TestRunnerPermanentBuries(t *testing.T) {
 // A failure is retried after a backoff between the bounds; RetryAfter
 // pushes the next run out to what it says.
 func TestRunnerBackoffAndRetryAfter(t *testing.T) {
-	c := &clock{now: t0}
+	c := middlewaretest.NewClock(t0)
 	var calls int
 	h := &handler{fn: func(context.Context, inbox.Entry) error {
 		calls++
@@ -163,7 +151,7 @@ func TestRunnerBackoffAndRetryAfter(t *testing.T) {
 // An entry that keeps failing is retried until its next run would fall
 // past the max age; then it is a dead letter that says why.
 func TestRunnerMaxAge(t *testing.T) {
-	c := &clock{now: t0}
+	c := middlewaretest.NewClock(t0)
 	h := &handler{fn: func(context.Context, inbox.Entry) error { return errors.New("down") }}
 	ib, _, start := setup(t, c, h, inbox.WithBackoff(time.Minute, time.Minute), inbox.WithMaxAge(time.Hour))
 	appendEntry(t, ib, "k", "", t0)
@@ -191,7 +179,7 @@ func TestRunnerMaxAge(t *testing.T) {
 // those that do not, pending for the next runner.
 func TestRunnerShutdown(t *testing.T) {
 	t.Run("grace lets the handler finish", func(t *testing.T) {
-		c := &clock{now: t0}
+		c := middlewaretest.NewClock(t0)
 		started := make(chan struct{})
 		h := &handler{fn: func(context.Context, inbox.Entry) error {
 			close(started)
@@ -213,7 +201,7 @@ func TestRunnerShutdown(t *testing.T) {
 		}
 	})
 	t.Run("past the grace the entry is returned", func(t *testing.T) {
-		c := &clock{now: t0}
+		c := middlewaretest.NewClock(t0)
 		started := make(chan struct{})
 		h := &handler{fn: func(ctx context.Context, _ inbox.Entry) error {
 			close(started)
@@ -246,7 +234,7 @@ func (leaseLosing) Renew(context.Context, inbox.Lease, time.Duration) error {
 // A lost lease cancels the handler with cause ErrLeaseLost, and the
 // runner records nothing: the entry is the new holder's.
 func TestRunnerLeaseLost(t *testing.T) {
-	c := &clock{now: t0}
+	c := middlewaretest.NewClock(t0)
 	mem := inbox.NewMemory(inbox.WithClock(c.Now))
 	cause := make(chan error, 1)
 	h := &handler{fn: func(ctx context.Context, _ inbox.Entry) error {
@@ -280,7 +268,7 @@ func TestRunnerLeaseLost(t *testing.T) {
 // A panicking handler is a failed run, retried, with the panic's value in
 // the error; the runner goes on.
 func TestRunnerPanic(t *testing.T) {
-	c := &clock{now: t0}
+	c := middlewaretest.NewClock(t0)
 	h := &handler{fn: func(context.Context, inbox.Entry) error { panic("nil map") }}
 	ib, _, start := setup(t, c, h)
 	appendEntry(t, ib, "k", "", t0)
@@ -295,7 +283,7 @@ func TestRunnerPanic(t *testing.T) {
 // An entry of a route this runner has no handler for stays pending: a
 // replica that has it (or this one after a deploy) runs it.
 func TestRunnerUnrouted(t *testing.T) {
-	c := &clock{now: t0}
+	c := middlewaretest.NewClock(t0)
 	ib, r, start := setup(t, c, nil)
 	id, _, err := ib.Append(context.Background(), inbox.Entry{Key: "k", Route: "elsewhere", Body: []byte("x")})
 	if err != nil {
@@ -324,7 +312,7 @@ func TestRunnerUnrouted(t *testing.T) {
 // Entries of one resource run one at a time, in event-time order, however
 // many workers there are; other resources run alongside.
 func TestRunnerOneAtATimePerResource(t *testing.T) {
-	c := &clock{now: t0}
+	c := middlewaretest.NewClock(t0)
 	var mu sync.Mutex
 	running := map[string]int{}
 	var order []string
