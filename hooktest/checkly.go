@@ -90,9 +90,13 @@ func ChecklyAlert(alertType checkly.AlertType, startedAt time.Time) checkly.Aler
 // every variable as a string ("1649", "false", "" for a value that is not
 // set), STARTED_AT as JavaScript's toISOString writes it, TAGS as a JSON
 // array. Like Checkly's Handlebars, it HTML-escapes & < > " ' ` and = in
-// values (they arrive as entities, which decoding keeps), and it escapes
-// backslashes and control characters so the body stays JSON. a.Unknown is
-// not rendered: the template has no place for it.
+// values (they arrive as entities, which decoding undoes) and escapes
+// nothing else: a line break or a backslash in a rendered value makes the
+// body invalid JSON, as it would from Checkly. The template leaves out
+// the free-text fields (CheckErrorMessage, CheckDescription, AIRootCause,
+// AIUserImpact and AICodeFix) for that reason, so the body does not carry
+// them: decoded, it gives a back without them. a.Unknown is not rendered
+// either: the template has no place for it.
 func ChecklyBody(a checkly.Alert) []byte {
 	vars := map[string]string{
 		"ALERT_TITLE":                    a.AlertTitle,
@@ -126,7 +130,7 @@ func ChecklyBody(a checkly.Alert) []byte {
 
 // renderHandlebars renders the subset of Handlebars RecommendedTemplate
 // uses: {{VAR}} and one {{#each TAGS}}...{{/each}} block that writes each
-// tag as a JSON string, comma-separated.
+// tag inside quotes, comma-separated.
 func renderHandlebars(tmpl string, vars map[string]string, tags []string) string {
 	const open, end = "{{#each TAGS}}", "{{/each}}"
 	if i := strings.Index(tmpl, open); i >= 0 {
@@ -156,32 +160,10 @@ func renderHandlebars(tmpl string, vars map[string]string, tags []string) string
 	}
 }
 
-// handlebarsEscape escapes what Handlebars' {{VAR}} escapes, then what JSON
-// needs escaped inside a string.
-func handlebarsEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&#x27;")
-		case '`':
-			b.WriteString("&#x60;")
-		case '=':
-			b.WriteString("&#x3D;")
-		default:
-			b.WriteString(jsonEscapeRune(r))
-		}
-	}
-	return b.String()
-}
+// handlebarsEscape escapes what Handlebars.js's {{VAR}} escapes
+// (escapeExpression), and nothing more.
+var handlebarsEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
+	"'", "&#x27;", "`", "&#x60;", "=", "&#x3D;").Replace
 
 // jsonEscapeRune returns r as it must be written inside a JSON string.
 func jsonEscapeRune(r rune) string {

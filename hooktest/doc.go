@@ -31,7 +31,10 @@
 // for one event type; [ChecklyBody], [StatusStackBody], [OnCallBody],
 // [DatadogBody], [DatadogDefaultBody] and [GrafanaBody] render them as the
 // sender puts them on the wire. Decoding a rendered body with event.Decode
-// gives the value back, field for field. The values are deterministic: the
-// same arguments give the same bytes, so a test can compare delivery keys.
+// gives the value back, field for field, less what the body has no place
+// for (ChecklyBody renders the recommended template, which leaves out the
+// free-text fields, and DatadogDefaultBody carries the default members
+// only). The values are deterministic: the same arguments give the same
+// bytes, so a test can compare delivery keys.
 // [SampleBody] and [EventTypes] reach the same samples by provider name.
 package hooktest

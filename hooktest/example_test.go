@@ -24,7 +24,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	h, err := middleware.NewRoute(v, func(ctx context.Context, e middleware.Event[checkly.Alert]) error {
-		fmt.Println("handler:", e.Type, e.Payload.CheckName, e.Payload.CheckErrorMessage)
+		fmt.Println("handler:", e.Type, e.Payload.AlertTitle)
 		return nil
 	})
 	if err != nil {
@@ -49,7 +49,7 @@ func Example() {
 		fmt.Println(rec.Code, rec.Header().Get(middleware.OutcomeHeader))
 	}
 	// Output:
-	// handler: ALERT_FAILURE Checkout API Expected status code 200 but received 503
+	// handler: ALERT_FAILURE Checkout API has failed
 	// 200 processed
 	// 200 duplicate
 	// 401 unauthenticated

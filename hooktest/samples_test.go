@@ -43,7 +43,10 @@ func TestChecklySamplesDecode(t *testing.T) {
 		t.Run(string(typ), func(t *testing.T) {
 			a := hooktest.ChecklyAlert(typ, sampleAt)
 			body := hooktest.ChecklyBody(a)
-			got := decodeAs(t, "application/json", body, a)
+			// The recommended template leaves out the free-text fields.
+			want := a
+			want.CheckErrorMessage, want.CheckDescription, want.AIRootCause, want.AIUserImpact, want.AICodeFix = "", "", "", "", ""
+			got := decodeAs(t, "application/json", body, want)
 			if got.EventType() != string(typ) || got.ResourceKey() != hooktest.ChecklyCheckID {
 				t.Errorf("EventType %q ResourceKey %q", got.EventType(), got.ResourceKey())
 			}
@@ -67,8 +70,8 @@ func TestChecklySamplesDecode(t *testing.T) {
 			if typ.IsSSL() != (got.SSLDaysRemaining != nil) || typ.IsRemain() != got.IsReminder {
 				t.Errorf("SSL or reminder fields do not fit %s: %+v", typ, got)
 			}
-			if typ.IsFailure() && got.CheckErrorMessage == "" {
-				t.Errorf("failure without an error message")
+			if typ.IsFailure() && (a.CheckErrorMessage == "" || got.AILink == "") {
+				t.Errorf("failure without an error message or an AI analysis")
 			}
 		})
 	}
@@ -76,11 +79,11 @@ func TestChecklySamplesDecode(t *testing.T) {
 
 func TestChecklyBodyEscapesLikeHandlebars(t *testing.T) {
 	a := hooktest.ChecklyAlert(checkly.AlertFailure, sampleAt)
-	a.CheckErrorMessage = "expected \"ok\" & got <nil>\nline 2 \\ end"
+	a.CheckName = "expected \"ok\" & got <nil> ='`"
 	a.Tags = []string{`a"b`, "c"}
 	body := hooktest.ChecklyBody(a)
 	// On the wire, as Checkly's Handlebars renders {{VAR}}.
-	if !strings.Contains(string(body), `expected &quot;ok&quot; &amp; got &lt;nil&gt;\nline 2 \\ end`) || !strings.Contains(string(body), `"a&quot;b"`) {
+	if !strings.Contains(string(body), `expected &quot;ok&quot; &amp; got &lt;nil&gt; &#x3D;&#x27;&#x60;`) || !strings.Contains(string(body), `"a&quot;b"`) {
 		t.Errorf("body is not escaped as Handlebars escapes: %s", body)
 	}
 	// Decoded, as Checkly knows the values.
@@ -88,11 +91,25 @@ func TestChecklyBodyEscapesLikeHandlebars(t *testing.T) {
 	if err := event.Decode("application/json", body, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.CheckErrorMessage != a.CheckErrorMessage {
-		t.Errorf("error message %q, want %q", got.CheckErrorMessage, a.CheckErrorMessage)
+	if got.CheckName != a.CheckName {
+		t.Errorf("check name %q, want %q", got.CheckName, a.CheckName)
 	}
 	if !reflect.DeepEqual(got.Tags, []string{`a"b`, "c"}) {
 		t.Errorf("tags %q", got.Tags)
+	}
+	// Handlebars does not escape for JSON: a line break or a backslash
+	// breaks the body, as it would from Checkly; the recommended template
+	// leaves out the free-text fields that carry them.
+	for _, name := range []string{"line 1\nline 2", `C:\checks`} {
+		a.CheckName = name
+		if body := hooktest.ChecklyBody(a); json.Valid(body) {
+			t.Errorf("check name %q: the body is valid JSON, but Checkly's would not be", name)
+		}
+	}
+	a = hooktest.ChecklyAlert(checkly.AlertFailure, sampleAt)
+	a.CheckErrorMessage = "Error: expect(received).toBe(expected)\n    at C:\\checks\\checkout.spec.ts:14:9"
+	if body := hooktest.ChecklyBody(a); !json.Valid(body) || bytes.Contains(body, []byte("expect(received)")) {
+		t.Errorf("the error message reaches the body:\n%s", body)
 	}
 }
 

@@ -27,7 +27,7 @@ func main() {
 		a := e.Payload
 		switch {
 		case a.AlertType.IsFailure(): // ALERT_FAILURE, _REMAIN, ALERT_DEGRADED_FAILURE
-			log.Printf("%s is failing: %s", a.CheckName, a.CheckErrorMessage)
+			log.Printf("%s is failing: %s", a.CheckName, a.ResultLink)
 		case a.AlertType.IsRecovery():
 			log.Printf("%s recovered", a.CheckName)
 		}

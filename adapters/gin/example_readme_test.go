@@ -28,7 +28,7 @@ func main() {
 	// retries and a FAILURE that lands after its RECOVERY, and answers.
 	alerts, err := hooksealgin.Handler(v, func(c *gin.Context, e middleware.Event[checkly.Alert]) error {
 		if e.Payload.AlertType.IsFailure() {
-			log.Printf("%s is failing: %s", e.Payload.CheckName, e.Payload.CheckErrorMessage)
+			log.Printf("%s is failing: %s", e.Payload.CheckName, e.Payload.ResultLink)
 		}
 		return nil // 200; an error answers 500 and Checkly retries
 	}, middleware.WithOrdering(0), middleware.WithObserver(middleware.SlogObserver(nil)))

@@ -17,8 +17,10 @@ import (
 // decodes as the field's zero value.
 //
 // Alert decodes leniently (see the package documentation for the accepted
-// key spellings and value forms) and marshals with the snake_case keys of
-// [RecommendedTemplate], which it decodes again to an equal value.
+// key spellings and value forms) and marshals with snake_case keys (those
+// of [RecommendedTemplate], and the variable's name in lower case for the
+// free-text variables the template leaves out), which it decodes again to
+// an equal value.
 type Alert struct {
 	AlertTitle        string    `json:"alert_title,omitempty"`         // ALERT_TITLE
 	AlertType         AlertType `json:"alert_type,omitempty"`          // ALERT_TYPE, normalised by ParseAlertType

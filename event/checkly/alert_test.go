@@ -197,7 +197,7 @@ func TestEncodingJSONv1(t *testing.T) {
 	if err := stdjson.Unmarshal(body, &v1); err != nil {
 		t.Fatalf("encoding/json: %v", err)
 	}
-	checkAlert(t, v1, sampleAlert())
+	checkAlert(t, v1, recommendedAlert())
 
 	var bad Alert
 	err := stdjson.Unmarshal([]byte(`{"RESPONSE_TIME":"slow"}`), &bad)

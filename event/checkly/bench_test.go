@@ -42,9 +42,10 @@ type plainAlert struct {
 	AIUserImpact       string   `json:"ai_analysis_user_impact"`
 }
 
-// BenchmarkDecode decodes RecommendedTemplate rendered with every variable
-// set (about 2 KiB). "hookseal" is what the middleware does; the others are
-// the same bytes into plainAlert, for the ratio.
+// BenchmarkDecode decodes RecommendedTemplate rendered, as Checkly renders
+// it, with every variable it carries set (about 1 KiB). "hookseal" is
+// what the middleware does; the others are the same bytes into plainAlert,
+// for the ratio.
 func BenchmarkDecode(b *testing.B) {
 	body := sampleBody(b)
 	b.Run("hookseal", func(b *testing.B) {

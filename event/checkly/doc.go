@@ -3,8 +3,11 @@
 // Checkly has no fixed webhook body: the user writes a Handlebars template
 // in the alert channel, and the body is whatever it renders. [Alert] covers
 // every template variable Checkly documents, and [RecommendedTemplate] is a
-// template that sends them all. With it, or with any template of the shapes
-// below, a receiver gets a typed value:
+// template that sends all of them that can be sent safely: every one but
+// the five free-text ones (the error message, the description and the AI
+// analysis's root cause, user impact and code fix), whose line breaks and
+// backslashes Checkly does not escape for JSON. With it, or with any
+// template of the shapes below, a receiver gets a typed value:
 //
 //	var a checkly.Alert
 //	if err := event.Decode(r.Header.Get("Content-Type"), body, &a); err != nil {
@@ -53,10 +56,13 @@
 // Checkly renders {{VAR}} through Handlebars, which HTML-escapes the value:
 // a check named Checkout & "Payments" arrives as Checkout &amp;
 // &quot;Payments&quot;, and a RESULT_LINK's "?a=1&b=2" as
-// "?a&#x3D;1&amp;b&#x3D;2". That escaping is what keeps the JSON valid
-// (a raw quote would end the string), so RecommendedTemplate uses it, and
-// decoding undoes it ([Unescape]): Alert's text fields hold the values as
-// Checkly knows them. {{{VAR}}} turns escaping off and can produce invalid
-// JSON; a value rendered that way that contains one of Handlebars' seven
-// entities literally is unescaped all the same.
+// "?a&#x3D;1&amp;b&#x3D;2". That escaping is what keeps a quote from
+// ending a JSON string, so RecommendedTemplate uses it, and decoding undoes
+// it ([Unescape]): Alert's text fields hold the values as Checkly knows
+// them. It is HTML escaping, not JSON escaping: a line break or a backslash
+// is written as it is, and makes the body invalid JSON, which is why
+// RecommendedTemplate leaves out the free-text variables that can hold
+// them. {{{VAR}}} turns escaping off and can produce invalid JSON from a
+// quote too; a value rendered that way that contains one of Handlebars'
+// seven entities literally is unescaped all the same.
 package checkly

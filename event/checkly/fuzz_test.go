@@ -3,6 +3,8 @@ package checkly
 import (
 	"bytes"
 	"io"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/go-json-experiment/json"
@@ -12,14 +14,17 @@ import (
 )
 
 // FuzzDecode feeds arbitrary bodies to event.Decode. It must never panic;
-// when a body decodes, the Alert must marshal and decode again to an equal
-// Alert (the decoded form is a fixed point), and keep its key facts: the
-// event type is the normalised ALERT_TYPE, tags are trimmed and bounded.
-// Text that still holds a Handlebars entity after decoding ("&amp;amp;"
-// decodes to "&amp;") is unescaped once more on the next decode, so for
-// such text the fixed point is reached one round later.
+// when a body decodes, the Alert must keep its key facts (the event type is
+// the normalised ALERT_TYPE, tags are trimmed and bounded), and marshal and
+// decode again to the same Alert with its text unescaped once more: each
+// decode undoes one round of Handlebars escaping, so "&amp;amp;" decodes to
+// "&amp;" and that to "&", and nothing else changes.
 func FuzzDecode(f *testing.F) {
 	f.Add(sampleBody(f))
+	full := sampleAlert() // every field, the free-text ones included
+	if b, err := json.Marshal(&full); err == nil {
+		f.Add(b)
+	}
 	for _, s := range []string{
 		`{"ALERT_TYPE":"ALERT_FAIL","CHECK_ID":"c","RESPONSE_TIME":"1649","TAGS":"a,b","STARTED_AT":"2024-05-01T10:30:00Z"}`,
 		`{"alertType":"x","responseTime":1.5,"isReminder":"TRUE","tags":[1,null,"a"],"link":"l","extra":{"n":[1,2]}}`,
@@ -55,21 +60,16 @@ func FuzzDecode(f *testing.F) {
 		if err := event.Decode("application/json", out, &again); err != nil {
 			t.Fatalf("re-decode %s: %v", out, err)
 		}
-		if bytes.Contains(out, []byte("&")) {
-			a = again
-			if out, err = json.Marshal(&a); err != nil {
-				t.Fatalf("marshal %+v: %v", a, err)
-			}
-			again = Alert{}
-			if err := event.Decode("application/json", out, &again); err != nil {
-				t.Fatalf("re-decode %s: %v", out, err)
-			}
-		}
+		// Decoding unescapes text once, as Handlebars escaped it once:
+		// what comes back is a's text unescaped once more ("&amp;amp;"
+		// decodes to "&amp;", which comes back as "&"), and nothing else
+		// changes.
+		want := a
+		unescapeText(&want)
 		// Unknown members come back re-encoded: compare them canonicalised.
 		if !sameJSON(t, a.Unknown, again.Unknown) {
 			t.Fatalf("Unknown %s came back as %s", a.Unknown, again.Unknown)
 		}
-		want := a
 		want.Unknown, again.Unknown = nil, nil
 		checkAlert(t, again, want)
 	})
@@ -98,4 +98,16 @@ func sameJSON(t *testing.T, a, b jsontext.Value) bool {
 			return false
 		}
 	}
+}
+
+// unescapeText applies Unescape to every plain string of a and to its tags,
+// as decoding does to the text a body carries.
+func unescapeText(a *Alert) {
+	v := reflect.ValueOf(a).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Type() == reflect.TypeFor[string]() {
+			f.SetString(Unescape(f.String()))
+		}
+	}
+	a.Tags = unescapeAll(slices.Clone(a.Tags))
 }

@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/go-json-experiment/json"
 )
 
 // sampleVars is one alert as Checkly's template variables, with values that
-// need escaping (quotes, a backslash, line breaks, a tab, non-ASCII) and
-// long free-text fields, so the rendered body is a realistic ~2 KiB.
+// need escaping (quotes, HTML's special characters, non-ASCII) and long
+// free-text fields. The five free-text variables RecommendedTemplate leaves
+// out each hold line breaks and a backslash, as real ones do: a stack
+// trace, a description, an AI analysis and code fix.
 var sampleVars = map[string]string{
 	"ALERT_TITLE":                    `Check "Checkout API – EU" has failed`,
 	"ALERT_TYPE":                     "ALERT_FAILURE",
@@ -21,7 +21,7 @@ var sampleVars = map[string]string{
 	"CHECK_TYPE":                     "API",
 	"CHECK_RESULT_ID":                "f3a1b2c3-9d8e-4f70-8a6b-5c4d3e2f1a00",
 	"CHECK_ERROR_MESSAGE":            "AssertionError: expected status 200, got 503\n    at assertions.js:14:9\n\tresponse body: {\"error\":\"upstream timeout\",\"path\":\"C:\\\\svc\\\\checkout\"}\nRetried from 2 locations; both failed with the same response.",
-	"CHECK_DESCRIPTION":              "Places a test order against the EU checkout API and asserts a 200 with an order id. Owned by the payments team; see the runbook before paging.",
+	"CHECK_DESCRIPTION":              "Places a test order against the EU checkout API and asserts a 200 with an order id.\nOwned by the payments team; runbook: \\\\wiki\\payments\\checkout-eu.",
 	"GROUP_NAME":                     "Payments / EU",
 	"RESPONSE_TIME":                  "1649",
 	"RESULT_LINK":                    "https://app.checklyhq.com/checks/0d7c7c4e-4e8c-4f5a-9d4e-2b7f0a6c1e11/check-sessions/f3a1b2c3-9d8e-4f70-8a6b-5c4d3e2f1a00?tab=results&utm_source=webhook",
@@ -35,10 +35,10 @@ var sampleVars = map[string]string{
 	"SSL_CHECK_DOMAIN":               "api.example.com",
 	"SSL_DAYS_REMAINING":             "0",
 	"AI_ANALYSIS_CLASSIFICATION":     "Upstream dependency outage",
-	"AI_ANALYSIS_CODE_FIX":           "if (res.status === 503) {\n  await retry(req, { attempts: 3, backoff: 'exponential' })\n}",
+	"AI_ANALYSIS_CODE_FIX":           "if (res.status === 503) {\n  await retry(req, { attempts: 3, backoff: 'exponential' })\n}\nconst path = 'C:\\\\svc\\\\checkout'",
 	"AI_ANALYSIS_LINK":               "https://app.checklyhq.com/ai/analysis/7b1f2e3d",
-	"AI_ANALYSIS_ROOT_CAUSE":         "The payment provider's EU gateway returned 503 for every request after 10:29 UTC; the checkout service does not retry and surfaces the 503 to clients.",
-	"AI_ANALYSIS_USER_IMPACT":        "Customers in the EU cannot complete purchases; carts are kept, so orders can be retried once the gateway recovers.",
+	"AI_ANALYSIS_ROOT_CAUSE":         "The payment provider's EU gateway returned 503 for every request after 10:29 UTC.\nThe checkout service (src\\payments\\gateway.ts) does not retry and surfaces the 503 to clients.",
+	"AI_ANALYSIS_USER_IMPACT":        "Customers in the EU cannot complete purchases.\nCarts are kept (see C:\\exports\\carts), so orders can be retried once the gateway recovers.",
 }
 
 // sampleTags is TAGS for sampleVars; one tag needs escaping.
@@ -78,7 +78,21 @@ func sampleAlert() Alert {
 	}
 }
 
-// sampleBody is RecommendedTemplate rendered with the sample values.
+// freeText are the variables RecommendedTemplate leaves out: free text
+// that can hold line breaks and backslashes, which Handlebars does not
+// escape for JSON.
+var freeText = []string{"CHECK_ERROR_MESSAGE", "CHECK_DESCRIPTION", "AI_ANALYSIS_ROOT_CAUSE", "AI_ANALYSIS_USER_IMPACT", "AI_ANALYSIS_CODE_FIX"}
+
+// recommendedAlert is what sampleBody decodes to: sampleAlert without the
+// free-text fields RecommendedTemplate leaves out.
+func recommendedAlert() Alert {
+	a := sampleAlert()
+	a.CheckErrorMessage, a.CheckDescription, a.AIRootCause, a.AIUserImpact, a.AICodeFix = "", "", "", "", ""
+	return a
+}
+
+// sampleBody is RecommendedTemplate rendered with the sample values, as
+// Checkly renders it.
 func sampleBody(tb testing.TB) []byte {
 	tb.Helper()
 	out, err := render(RecommendedTemplate, sampleVars, sampleTags)
@@ -89,8 +103,10 @@ func sampleBody(tb testing.TB) []byte {
 }
 
 // render is a small stand-in for Checkly's Handlebars rendering, enough for
-// RecommendedTemplate: {{VAR}} becomes the value with JSON string escaping,
-// and one {{#each TAGS}}...{{/each}} block may use {{this}} and
+// RecommendedTemplate: {{VAR}} becomes the value HTML-escaped as
+// Handlebars.js's escapeExpression escapes it (& < > " ' ` =) and nothing
+// more, line breaks and backslashes included, and one
+// {{#each TAGS}}...{{/each}} block may use {{this}} and
 // {{#unless @last}}...{{/unless}}. Anything else in braces is an error, as
 // is a variable without a value, so the test notices a template that uses
 // what the renderer cannot honour.
@@ -147,14 +163,10 @@ func render(tpl string, vars map[string]string, tags []string) (string, error) {
 	}
 }
 
-// escape returns s with JSON string escaping, without the quotes.
-func escape(s string) string {
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic(err)
-	}
-	return string(b[1 : len(b)-1])
-}
+// escape is Handlebars.js's escapeExpression: & < > " ' ` = as HTML
+// entities, everything else as it is.
+var escape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
+	"'", "&#x27;", "`", "&#x60;", "=", "&#x3D;").Replace
 
 // checkAlert compares two alerts field by field, with StartedAt compared as
 // an instant, and reports each differing field by name.

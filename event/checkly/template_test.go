@@ -24,7 +24,9 @@ var documentedVars = []string{
 	"AI_ANALYSIS_ROOT_CAUSE", "AI_ANALYSIS_USER_IMPACT",
 }
 
-func TestRecommendedTemplateCarriesEveryVariable(t *testing.T) {
+// The template carries every documented variable but the free-text ones,
+// each with {{VAR}}.
+func TestRecommendedTemplateVariables(t *testing.T) {
 	if strings.Contains(RecommendedTemplate, "{{{") {
 		t.Error("template uses {{{VAR}}}, which turns escaping off")
 	}
@@ -33,17 +35,40 @@ func TestRecommendedTemplateCarriesEveryVariable(t *testing.T) {
 		used[m[1]] = true
 	}
 	want := slices.Sorted(slices.Values(documentedVars))
-	if got := slices.Sorted(maps.Keys(used)); !slices.Equal(got, want) {
-		t.Errorf("template variables\n got %q\nwant %q", got, want)
+	carried := slices.DeleteFunc(slices.Clone(want), func(s string) bool { return slices.Contains(freeText, s) })
+	if got := slices.Sorted(maps.Keys(used)); !slices.Equal(got, carried) {
+		t.Errorf("template variables\n got %q\nwant %q", got, carried)
 	}
 	if got := slices.Sorted(maps.Keys(sampleVars)); !slices.Equal(got, slices.DeleteFunc(want, func(s string) bool { return s == "TAGS" })) {
 		t.Errorf("sample variables %q do not match the documented list", got)
 	}
 }
 
+// The free-text variables are left out because Handlebars escapes for HTML
+// only: each sample value holds a line break and a backslash, as real ones
+// do, and rendered into a JSON string the way the template renders the
+// others, it makes the body invalid JSON.
+func TestRecommendedTemplateLeavesOutFreeText(t *testing.T) {
+	for _, v := range freeText {
+		if strings.Contains(RecommendedTemplate, v) {
+			t.Errorf("the template renders %s", v)
+		}
+		if val := sampleVars[v]; !strings.Contains(val, "\n") || !strings.Contains(val, `\`) {
+			t.Errorf("sample %s has no line break or no backslash: %q", v, val)
+		}
+		body, err := render(`{"`+strings.ToLower(v)+`": "{{`+v+`}}"}`, sampleVars, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if jsontext.Value(body).IsValid() {
+			t.Errorf("%s rendered with Handlebars' escaping is valid JSON: %s", v, body)
+		}
+	}
+}
+
 // Rendered the way Checkly renders it, the template decodes losslessly: every
-// field equals the sample value, including quotes, backslashes and line
-// breaks, and nothing is left over in Unknown.
+// field it carries equals the sample value, quotes and HTML's special
+// characters included, and nothing is left over in Unknown.
 func TestRecommendedTemplateRoundTrip(t *testing.T) {
 	body := sampleBody(t)
 	if !jsontext.Value(body).IsValid() {
@@ -53,9 +78,12 @@ func TestRecommendedTemplateRoundTrip(t *testing.T) {
 	if err := event.Decode("application/json", body, &a); err != nil {
 		t.Fatalf("Decode: %v\n%s", err, body)
 	}
-	checkAlert(t, a, sampleAlert())
-	if len(body) < 1800 || len(body) > 2600 {
-		t.Errorf("sample body is %d bytes, want about 2 KiB for the benchmark", len(body))
+	checkAlert(t, a, recommendedAlert())
+	if !strings.Contains(string(body), `&quot;Checkout API – EU&quot;`) || !strings.Contains(string(body), `&amp;utm_source&#x3D;webhook`) {
+		t.Errorf("the body is not escaped as Handlebars escapes it:\n%s", body)
+	}
+	if len(body) < 900 || len(body) > 1400 {
+		t.Errorf("sample body is %d bytes, want about 1 KiB for the benchmark", len(body))
 	}
 }
 
@@ -79,16 +107,28 @@ func TestRecommendedTemplateEmptyValues(t *testing.T) {
 }
 
 // The template's keys are the keys Alert marshals with, so a marshalled
-// Alert looks like a rendered template.
+// Alert looks like a rendered template; the free-text fields the template
+// leaves out marshal under their variable's name in lower case.
 func TestRecommendedTemplateKeysMatchMarshal(t *testing.T) {
 	tplKeys := topLevelKeys(t, sampleBody(t))
-	full := sampleAlert()
-	b, err := json.Marshal(&full)
+	rec := recommendedAlert()
+	b, err := json.Marshal(&rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := topLevelKeys(t, b); !slices.Equal(got, tplKeys) {
 		t.Errorf("marshal keys\n got %q\nwant %q", got, tplKeys)
+	}
+	full := sampleAlert()
+	if b, err = json.Marshal(&full); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(tplKeys)
+	for _, v := range freeText {
+		want = append(want, strings.ToLower(v))
+	}
+	if got := topLevelKeys(t, b); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		t.Errorf("marshal keys of a full alert\n got %q\nwant %q", got, want)
 	}
 }
 
@@ -101,14 +141,16 @@ func topLevelKeys(t *testing.T, b []byte) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// The renderer itself must be right for the round trip to mean anything.
+// The renderer itself must be right for the round trip to mean anything:
+// HTML escaping as Handlebars.js writes it, line breaks and backslashes
+// left as they are.
 func TestRender(t *testing.T) {
 	got, err := render(`{"a":"{{X}}","t":[{{#each TAGS}} "{{this}}" {{#unless @last}},{{/unless}} {{/each}}]}`,
-		map[string]string{"X": "q\"\n"}, []string{"a", "b"})
+		map[string]string{"X": "q\"&<>'`=\n\\"}, []string{"a", "b="})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"a":"q\"\n","t":[ "a" ,  "b"  ]}`; got != want {
+	if want := "{\"a\":\"q&quot;&amp;&lt;&gt;&#x27;&#x60;&#x3D;\n\\\",\"t\":[ \"a\" ,  \"b&#x3D;\"  ]}"; got != want {
 		t.Errorf("render = %s, want %s", got, want)
 	}
 	if _, err := render(`{{NOPE}}`, nil, nil); err == nil {
@@ -145,7 +187,8 @@ func TestHandlebarsEscapingIsUndone(t *testing.T) {
 }
 
 // Variables is exactly Checkly's documented list, and every variable maps
-// to the member RecommendedTemplate renders it under.
+// to the member RecommendedTemplate renders it under, or, for the free-text
+// variables it leaves out, to the variable's name in lower case.
 func TestVariablesMapToTheRecommendedTemplate(t *testing.T) {
 	if !slices.Equal(Variables[:], documentedVars) {
 		t.Fatalf("Variables = %v\nwant the documented %v", Variables, documentedVars)
@@ -154,8 +197,15 @@ func TestVariablesMapToTheRecommendedTemplate(t *testing.T) {
 	for _, v := range Variables {
 		for _, spelling := range []string{v, "{{" + v + "}}", " {{{" + strings.ToLower(v) + "}}} "} {
 			p, ok := a.VariablePath(spelling)
-			if !ok || !strings.Contains(RecommendedTemplate, `"`+p[1:]+`": "{{`+v+`}}"`) && v != "TAGS" {
-				t.Errorf("VariablePath(%q) = %q, %v: not the member the recommended template renders", spelling, p, ok)
+			switch {
+			case !ok:
+				t.Errorf("VariablePath(%q) does not map", spelling)
+			case slices.Contains(freeText, v):
+				if p != "/"+strings.ToLower(v) {
+					t.Errorf("VariablePath(%q) = %q", spelling, p)
+				}
+			case v != "TAGS" && !strings.Contains(RecommendedTemplate, `"`+p[1:]+`": "{{`+v+`}}"`):
+				t.Errorf("VariablePath(%q) = %q: not the member the recommended template renders", spelling, p)
 			}
 		}
 	}

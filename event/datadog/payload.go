@@ -15,8 +15,12 @@ import (
 //
 // Every value is quoted, as in Datadog's default payload, so a variable
 // that is empty for some monitor still renders valid JSON; numbers and
-// dates decode from those strings. With "encode as form" the same keys
-// arrive as form fields, org as org[id] and org[name] or as a JSON object.
+// dates decode from those strings. Datadog escapes each value for a JSON
+// string as it substitutes it, so the quotes in a title and the line
+// breaks of $EVENT_MSG (several lines of markdown) arrive as \" and \n
+// and cannot break the JSON; outside quotes, text would. With "encode as
+// form" the same keys arrive as form fields, org as org[id] and org[name]
+// or as a JSON object.
 const RecommendedPayload = `{
   "id": "$ID",
   "event_type": "$EVENT_TYPE",

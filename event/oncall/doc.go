@@ -51,4 +51,14 @@
 // unresolve, unsilence, personal notification) report the zero time, which
 // keeps them out of ordering instead of giving them a time that would be
 // wrong. See [Event.OccurredAt] for why.
+//
+// # Deduplication
+//
+// OnCall sends no delivery id, so Event's identity is event.time alone
+// ([Event.StampedAt]). That is a limit for the events without a time
+// (escalation, unacknowledge, unresolve, unsilence, personal notification):
+// two of them about one alert group whose bodies are identical (two
+// escalation steps rendered with [RecommendedTemplate], for one) are one
+// delivery to hookseal's deduplication, and the second is answered as a
+// duplicate of the first and not handled.
 package oncall

@@ -20,17 +20,38 @@ var topLevel = []string{
 // body and still get a complete Event: the event's type and time, the alert
 // group's id, state and title, and the integration, under the keys Event
 // reads. Leave the webhook's data empty to forward everything instead,
-// which Event reads as well. Jinja2's tojson filter quotes each value, so
-// a quote or a line break in a title cannot break the JSON.
+// which Event reads as well.
+//
+// OnCall escapes every string of the template's context for a JSON string
+// before rendering (a quote as \", a line break as \n), then parses the
+// rendering as JSON. So free text goes inside quotes as it is,
+// "{{ alert_group.title }}": that escaping keeps a quote or a line break in
+// a title from breaking the JSON. tojson would escape the already escaped
+// text a second time, and the receiver would get the backslashes. tojson is
+// for the values that are not free text (identifiers, a state, times): it
+// writes null for None, where "{{ x }}" would write "None".
+//
+// event.time is absent from escalation, unacknowledge, unresolve and
+// unsilence events, and tojson fails on an absent value, which makes
+// OnCall send nothing at all; default(None) writes null for it instead.
+//
+// A limit: Event's identity is event.time alone ([Event.StampedAt]), and
+// with this template the events without one render the same body every
+// time for one alert group. Two escalation steps of one alert group (or two unacknowledge,
+// unresolve or unsilence events) then render identical bodies, and
+// hookseal's deduplication takes the second for a retry of the first: it
+// is answered as a duplicate and its handler does not run, as long as the
+// first is within the route's dedupe window. OnCall sends no delivery id
+// or timestamp header that could tell them apart.
 const RecommendedTemplate = `{
-  "event": {"type": {{ event.type | tojson }}, "time": {{ event.time | tojson }}},
+  "event": {"type": {{ event.type | tojson }}, "time": {{ event.time | default(None) | tojson }}},
   "alert_group": {
     "id": {{ alert_group.id | tojson }},
     "state": {{ alert_group.state | tojson }},
-    "title": {{ alert_group.title | tojson }},
+    "title": "{{ alert_group.title }}",
     "created_at": {{ alert_group.created_at | tojson }}
   },
-  "integration": {"id": {{ integration.id | tojson }}, "name": {{ integration.name | tojson }}}
+  "integration": {"id": {{ integration.id | tojson }}, "name": "{{ integration.name }}"}
 }
 `
 

@@ -52,9 +52,9 @@
 //
 // The first request is answered 200 with Hookseal-Outcome: processed and
 // logged by the handler; the same request again is a duplicate; a wrong
-// signature is 401. In Checkly, paste the template from
-// checkly.RecommendedTemplate into the webhook channel's body so every
-// variable arrives.
+// signature is 401. In Checkly, paste the template that "hookseal template
+// --provider checkly" prints (checkly.RecommendedTemplate) into the webhook
+// channel's body: it carries the alert's type, identity and signed time.
 //
 // The server has read, write and idle timeouts, and on SIGINT or SIGTERM it
 // stops accepting connections and lets deliveries in progress finish.
