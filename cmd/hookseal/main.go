@@ -6,6 +6,7 @@
 //	hookseal sign      the headers a sender would send with a body
 //	hookseal send      a signed sample delivery to a receiver
 //	hookseal verify    whether a delivery is authentic, and if not, which usual mistake explains it
+//	hookseal template  the recommended body template of Checkly, OnCall or Datadog, or a check of yours
 //
 // Run "hookseal <command> --help" for a command's flags and examples.
 //
@@ -58,6 +59,7 @@ var commands = []command{
 	{"sign", "print the headers a sender sends with the body on stdin", runSign},
 	{"send", "send a signed sample delivery (or your body) to a receiver", runSend},
 	{"verify", "check a delivery's headers and body, and diagnose why it fails", runVerify},
+	{"template", "print a sender's recommended body template, or check yours (--check)", runTemplate},
 }
 
 func main() {
