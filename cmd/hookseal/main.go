@@ -95,8 +95,12 @@ func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("hookseal guards webhook routes: authenticate, judge freshness, decode, dedupe, order.\n\n")
 	b.WriteString("Usage:\n  hookseal <command> [flags]\n\nCommands:\n")
+	width := 0
 	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-7s %s\n", c.name, c.short)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.name, c.short)
 	}
 	b.WriteString(`
 Run "hookseal <command> --help" for the command's flags and examples.
