@@ -139,8 +139,8 @@ func (h inboxHandler[T]) Run(ctx context.Context, entry inbox.Entry) error {
 func (h inboxHandler[T]) run(ctx context.Context, entry inbox.Entry) error {
 	rt := h.rt
 	var e Event[T]
-	e.Delivery, e.Body = deliveryFromMeta(entry.Meta), entry.Body
 	contentType := entry.Meta[metaContentType]
+	e.Delivery, e.Body, e.ContentType = deliveryFromMeta(entry.Meta), entry.Body, contentType
 	body, err := rt.remap(contentType, entry.Body, &e.Payload)
 	if err == nil {
 		err = event.Decode(contentType, body, &e.Payload)
@@ -171,7 +171,7 @@ func (h inboxHandler[T]) Report(ctx context.Context, r inbox.Report) {
 		Route:    h.rt.name,
 		Provider: r.Entry.Meta[metaProvider], SecretID: r.Entry.Meta[metaSecretID],
 		Resource: r.Entry.Resource, OccurredAt: r.Entry.EventTime, Delivery: r.Entry.Key,
-		Duration: r.Duration,
+		Duration: r.Duration, Attempt: max(r.Entry.Attempts, 1),
 	}
 	if rep.Outcome == "" {
 		rep.Outcome = HandlerError

@@ -15,8 +15,8 @@ import (
 // payload never aliases the pooled body: the decoder copies strings and raw
 // JSON values out of it.
 func (rt *Route[T]) decode(f *flow, e *Event[T]) Result {
-	e.Delivery, e.Body = f.d, f.body
 	contentType := f.r.Header.Get("Content-Type")
+	e.Delivery, e.Body, e.ContentType = f.d, f.body, contentType
 	body, err := rt.remap(contentType, f.body, &e.Payload)
 	if err == nil {
 		err = event.Decode(contentType, body, &e.Payload)

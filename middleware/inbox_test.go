@@ -117,6 +117,17 @@ func TestInboxAcceptsThenRetries(t *testing.T) {
 	if !slices.Equal(attempts, []int{1, 2, 3}) || keys[0] == "" || keys[0] != keys[1] || keys[1] != keys[2] {
 		t.Fatalf("attempts %v, keys %v: want 1, 2, 3 under one key", attempts, keys)
 	}
+	// The observer heard the request (attempt 0) and each run by number.
+	var heard []string
+	r.obs.mu.Lock()
+	for _, rep := range r.obs.reports {
+		heard = append(heard, fmt.Sprintf("%s/%d", rep.Outcome, rep.Attempt))
+	}
+	r.obs.mu.Unlock()
+	slices.Sort(heard) // the first run may be heard before the request that accepted it
+	if want := []string{"accepted/0", "duplicate/0", "processed/3", "retrying/1", "retrying/2"}; !slices.Equal(heard, want) {
+		t.Errorf("observer heard %q, want %q", heard, want)
+	}
 }
 
 // TestInboxOutlastsAnOutage: the handler's downstream is down for three

@@ -39,23 +39,42 @@ type Report struct {
 	// SentAt is the sender's timestamp (Delivery.Timestamp), if any.
 	SentAt time.Time
 	// Duration is the time from the request reaching the route to the
-	// decision, handler included.
+	// decision, handler included; for a run, the handler's time.
 	Duration time.Duration
+	// Attempt is 0 for a request, and for a report of an inbox's runner
+	// (WithInbox) the run's number: 1, 2, ... A metric can tell requests
+	// from runs by it.
+	Attempt int
 }
 
-// reasons are the causes Reason names, in the order it tests them.
+// reasons are the causes Reason names, in the order it tests them, with
+// the outcome each comes with.
 var reasons = [...]struct {
-	err    error
-	reason string
+	err     error
+	reason  string
+	outcome Outcome
 }{
-	{verify.ErrMissingSignature, "missing_signature"},
-	{verify.ErrMalformedSignature, "malformed_signature"},
-	{verify.ErrInvalidSignature, "invalid_signature"},
-	{verify.ErrUnauthorized, "unauthorized"},
-	{verify.ErrMissingTimestamp, "missing_timestamp"},
-	{verify.ErrMalformedTimestamp, "malformed_timestamp"},
-	{verify.ErrTooOld, "too_old"},
-	{verify.ErrTooNew, "too_new"},
+	{verify.ErrMissingSignature, "missing_signature", Unauthenticated},
+	{verify.ErrMalformedSignature, "malformed_signature", Unauthenticated},
+	{verify.ErrInvalidSignature, "invalid_signature", Unauthenticated},
+	{verify.ErrUnauthorized, "unauthorized", Unauthenticated},
+	{verify.ErrMissingTimestamp, "missing_timestamp", Unauthenticated},
+	{verify.ErrMalformedTimestamp, "malformed_timestamp", Unauthenticated},
+	{verify.ErrTooOld, "too_old", Stale},
+	{verify.ErrTooNew, "too_new", Stale},
+}
+
+// Reasons lists the values Report.Reason gives reports with outcome o (for
+// unauthenticated and stale; none for the others), so a metrics observer
+// can create every series at zero.
+func (o Outcome) Reasons() []string {
+	var out []string
+	for _, c := range reasons {
+		if c.outcome == o {
+			out = append(out, c.reason)
+		}
+	}
+	return out
 }
 
 // Reason names why a delivery was refused or found stale, from a small

@@ -24,6 +24,9 @@ type Event[T any] struct {
 	// only until the handler returns: copy it to keep it. Payload does not
 	// share its memory.
 	Body []byte
+	// ContentType is the request's Content-Type, which the body was
+	// decoded by: forward it with Body (as hookseal proxy does).
+	ContentType string
 	// IdempotencyKey names the delivery: the same for every copy and retry
 	// of it, different for every other delivery (it is the dedupe key, in
 	// hex). Store it with the handler's side effect under a unique

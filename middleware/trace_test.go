@@ -165,6 +165,21 @@ func TestReasonAndNoise(t *testing.T) {
 		}
 	}
 
+	// Each reason belongs to one outcome, so metrics can declare them.
+	seen := map[string]bool{}
+	for _, o := range middleware.AllOutcomes() {
+		for _, r := range o.Reasons() {
+			if seen[r] {
+				t.Errorf("reason %s listed twice", r)
+			}
+			seen[r] = true
+		}
+	}
+	if got := middleware.Stale.Reasons(); !slices.Equal(got, []string{"too_old", "too_new"}) || len(seen) != 8 ||
+		len(middleware.Processed.Reasons()) != 0 {
+		t.Errorf("stale's reasons %q, %d in all; want too_old and too_new, 8", got, len(seen))
+	}
+
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFixture(t, nil, middleware.WithObserver(middleware.SlogObserver(logger,
