@@ -139,11 +139,15 @@ type Inbox interface {
 	Lease(ctx context.Context, lease time.Duration) (Lease, error)
 
 	// Renew extends l to lease from now; ErrLeaseLost when l is no
-	// longer held.
+	// longer held or has run out, even if nobody took the entry over:
+	// once a lease has run out, another entry of its resource may have
+	// started, and extending it would let two run at once.
 	Renew(ctx context.Context, l Lease, lease time.Duration) error
 
 	// Ack removes a handled entry and remembers its Key for the
-	// retention; ErrLeaseLost when l is no longer held.
+	// retention; ErrLeaseLost when l is no longer held (another holder
+	// leased the entry since; a lease that ran out but was not taken
+	// over can still be acknowledged: the run is done).
 	Ack(ctx context.Context, l Lease) error
 
 	// Retry returns l's entry to pending, held back until notBefore,

@@ -235,8 +235,7 @@ func (m *Memory) held(l Lease) (*memEntry, error) {
 	return me, nil
 }
 
-// Renew implements Inbox. A lease that ran out and that nobody took over
-// may still be renewed.
+// Renew implements Inbox.
 func (m *Memory) Renew(ctx context.Context, l Lease, lease time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -250,7 +249,11 @@ func (m *Memory) Renew(ctx context.Context, l Lease, lease time.Duration) error 
 	if err != nil {
 		return err
 	}
-	me.leaseEnd = m.clock().Add(lease)
+	now := m.clock()
+	if !now.Before(me.leaseEnd) {
+		return ErrLeaseLost // ran out: its resource may have moved on
+	}
+	me.leaseEnd = now.Add(lease)
 	return nil
 }
 

@@ -76,6 +76,7 @@ var cases = []testCase{
 	{"lease/counts-attempts", Config{}, leaseCountsAttempts},
 	{"lease/runs-out", Config{}, leaseRunsOut},
 	{"lease/renewed", Config{}, leaseRenewed},
+	{"lease/ran-out-not-renewed", Config{}, leaseRanOutNotRenewed},
 	{"ack/removes-and-frees-resource", Config{}, ackFrees},
 	{"ack/foreign-token", Config{}, ackForeignToken},
 	{"retry/held-back", Config{}, retryHeldBack},
@@ -318,6 +319,26 @@ func leaseRenewed(h *harness) {
 	h.ack(l, nil)
 }
 
+// A lease that ran out cannot be renewed, even before anyone takes the
+// entry over: an entry of its resource with an earlier event time, appended
+// meanwhile, may already run, and renewing would make two run at once.
+func leaseRanOutNotRenewed(h *harness) {
+	late := h.append(h.entry("r", time.Second))
+	l := h.lease(Tick)
+	if l.Entry.ID != late {
+		h.Fatalf("leased %s, want %s", l.Entry.ID, late)
+	}
+	time.Sleep(3 * Tick)
+	early := h.append(h.entry("r", 0))
+	if err := h.ib.Renew(h.ctx, l, long); !errors.Is(err, inbox.ErrLeaseLost) {
+		h.Fatalf("Renew after the lease ran out = %v, want ErrLeaseLost", err)
+	}
+	if next := h.lease(long); next.Entry.ID != early {
+		h.Fatalf("leased %s after the lapse, want the earlier event %s", next.Entry.ID, early)
+	}
+	h.empty() // one of the resource at a time
+}
+
 func ackFrees(h *harness) {
 	id := h.append(h.entry("r", 0))
 	next := h.append(h.entry("r", time.Second))
@@ -527,9 +548,15 @@ func concurrencyOneHolder(h *harness) {
 	holding := map[string]bool{}
 	var acked atomic.Int32
 	var wg sync.WaitGroup
+	// A broken inbox may never hand out what is left: fail, not hang.
+	deadline := time.Now().Add(30 * time.Second)
 	for range 8 {
 		wg.Go(func() {
 			for acked.Load() < resources*per {
+				if time.Now().After(deadline) {
+					h.Errorf("only %d of %d entries handled within 30 s", acked.Load(), resources*per)
+					return
+				}
 				l, err := h.ib.Lease(h.ctx, long)
 				if errors.Is(err, inbox.ErrEmpty) {
 					time.Sleep(time.Millisecond)
