@@ -1,0 +1,404 @@
+package boltstore_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/middleware/middlewaretest"
+)
+
+// The crash tests run internal/crashreceiver, a Checkly receiver whose
+// inbox and dedupe state live in one file, as a real process, and kill it
+// with SIGKILL at the points where a delivery could be lost or run twice.
+
+// run is what the downstream heard from one run of the handler.
+type run struct {
+	Key      string    `json:"key"`
+	Attempt  int       `json:"attempt"`
+	Check    string    `json:"check"`
+	Started  time.Time `json:"started"`
+	Receiver int       `json:"receiver"`
+}
+
+// event names one alert: its check and its time.
+func (r run) event() string { return r.Check + "@" + r.Started.UTC().Format(time.RFC3339) }
+
+// downstream is the service the receiver's handler calls. It records each
+// run it answers 200 to a receiver still connected; decide, when set, sees
+// each call first and returns whether to go on to that (it may answer and
+// record the call itself).
+type downstream struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	runs   []run
+	decide func(w http.ResponseWriter, r *http.Request, rn run) (record bool)
+}
+
+func newDownstream(t *testing.T) *downstream {
+	d := &downstream{}
+	d.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var rn run
+		if err := json.NewDecoder(r.Body).Decode(&rn); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		d.mu.Lock()
+		decide := d.decide
+		d.mu.Unlock()
+		if decide != nil && !decide(w, r, rn) {
+			return
+		}
+		if r.Context().Err() != nil {
+			return // the receiver died while we held its call: it never saw a success
+		}
+		d.record(rn)
+	}))
+	t.Cleanup(d.srv.Close)
+	return d
+}
+
+func (d *downstream) record(rn run) {
+	d.mu.Lock()
+	d.runs = append(d.runs, rn)
+	d.mu.Unlock()
+}
+
+func (d *downstream) setDecide(f func(w http.ResponseWriter, r *http.Request, rn run) bool) {
+	d.mu.Lock()
+	d.decide = f
+	d.mu.Unlock()
+}
+
+func (d *downstream) snapshot() []run {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]run(nil), d.runs...)
+}
+
+// waitFor waits up to timeout for the recorded runs to satisfy ok.
+func (d *downstream) waitFor(t *testing.T, timeout time.Duration, what string, ok func([]run) bool) []run {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		runs := d.snapshot()
+		if ok(runs) {
+			return runs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s; runs %+v", what, timeout, runs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// receiverBinary builds internal/crashreceiver for the test (the build
+// cache makes every build after the first quick).
+func receiverBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "crashreceiver")
+	if out, err := exec.Command("go", "build", "-o", bin, "./internal/crashreceiver").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// receiver is one life of the receiver process.
+type receiver struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *bytes.Buffer
+}
+
+// startReceiver starts a receiver on the file db calling down, and waits
+// until it listens.
+func startReceiver(t *testing.T, bin, db string, down *downstream) *receiver {
+	t.Helper()
+	cmd := exec.Command(bin, "-db", db, "-downstream", down.srv.URL, "-secret", middlewaretest.Secret)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{cmd: cmd, stderr: &bytes.Buffer{}}
+	cmd.Stderr = r.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.kill)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		r.kill()
+		t.Fatalf("receiver did not start: %v\n%s", err, r.stderr)
+	}
+	r.url = "http://" + strings.TrimSpace(line)
+	return r
+}
+
+// kill sends SIGKILL and reaps the process; killing a dead one is a no-op.
+func (r *receiver) kill() {
+	if r.cmd.ProcessState != nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	_ = r.cmd.Wait()
+}
+
+var client = &http.Client{Timeout: 5 * time.Second}
+
+// send delivers one alert as Checkly does, retrying (connection refused
+// while the receiver restarts, 409 while a dead life's claim runs out,
+// 503) until it is answered accepted or duplicate, for up to a minute.
+func send(t *testing.T, url func() string, check string, started time.Time) middleware.Outcome {
+	t.Helper()
+	body := middlewaretest.AlertBody(checkly.AlertFailure, check, started)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := client.Do(middlewaretest.Sign(t, url(), body, time.Now()))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			switch o := middleware.Outcome(resp.Header.Get(middleware.OutcomeHeader)); o {
+			case middleware.Accepted, middleware.Duplicate:
+				return o
+			case middleware.InFlight, middleware.StoreUnavailable, middleware.InboxFull, "":
+			default:
+				t.Errorf("%s: answered %d %s", check, resp.StatusCode, o)
+				return o
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s at %s: not accepted within a minute (last error %v)", check, started, err)
+			return ""
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// byEvent groups runs by the alert they ran.
+func byEvent(runs []run) map[string][]run {
+	m := map[string][]run{}
+	for _, r := range runs {
+		m[r.event()] = append(m[r.event()], r)
+	}
+	return m
+}
+
+func crashSetup(t *testing.T) (bin, db string, down *downstream) {
+	if testing.Short() {
+		t.Skip("crash tests build and kill a receiver process")
+	}
+	return receiverBinary(t), filepath.Join(t.TempDir(), "hookseal.db"), newDownstream(t)
+}
+
+// (a) Killed right after answering accepted, before any handler could
+// finish: after the restart every accepted alert is handled, once.
+func TestCrashAfterAccepted(t *testing.T) {
+	bin, db, down := crashSetup(t)
+	gate := make(chan struct{})
+	down.setDecide(func(_ http.ResponseWriter, r *http.Request, _ run) bool {
+		select { // hold every call until the gate opens
+		case <-gate:
+			return true
+		case <-r.Context().Done():
+			return false
+		}
+	})
+	rcv := startReceiver(t, bin, db, down)
+	started := time.Now().Add(-time.Minute).Truncate(time.Second)
+	for i := range 5 {
+		if o := send(t, func() string { return rcv.url }, fmt.Sprintf("check-%d", i), started); o != middleware.Accepted {
+			t.Fatalf("check-%d: %s, want accepted", i, o)
+		}
+	}
+	rcv.kill()
+	close(gate)
+	startReceiver(t, bin, db, down)
+	runs := down.waitFor(t, 30*time.Second, "all five handled", func(runs []run) bool { return len(byEvent(runs)) == 5 })
+	time.Sleep(500 * time.Millisecond) // nothing more may come
+	for ev, rs := range byEvent(down.snapshot()) {
+		if len(rs) != 1 {
+			t.Errorf("%s handled %d times: %+v", ev, len(rs), rs)
+		}
+	}
+	if len(runs) < 5 {
+		t.Fatalf("runs %+v", runs)
+	}
+}
+
+// (b) Killed in the middle of a handler: the alert is handled after the
+// restart, again, with the same idempotency key and the next attempt.
+func TestCrashMidHandler(t *testing.T) {
+	bin, db, down := crashSetup(t)
+	inCall := make(chan run, 1)
+	down.setDecide(func(_ http.ResponseWriter, r *http.Request, rn run) bool {
+		select {
+		case inCall <- rn:
+		default:
+		}
+		<-r.Context().Done() // never answers this life
+		return false
+	})
+	rcv := startReceiver(t, bin, db, down)
+	started := time.Now().Add(-time.Minute).Truncate(time.Second)
+	if o := send(t, func() string { return rcv.url }, "check-b", started); o != middleware.Accepted {
+		t.Fatalf("%s, want accepted", o)
+	}
+	first := <-inCall
+	rcv.kill()
+	down.setDecide(nil)
+	startReceiver(t, bin, db, down)
+	runs := down.waitFor(t, 30*time.Second, "handled after the restart", func(runs []run) bool { return len(runs) == 1 })
+	if got := runs[0]; got.Key != first.Key || got.Attempt != first.Attempt+1 || got.Receiver == first.Receiver {
+		t.Fatalf("after the restart: %+v; the killed run was %+v: want the same key, the next attempt, the new process", got, first)
+	}
+}
+
+// (c) Killed between the handler's success and its acknowledgement: the
+// downstream has answered 200, and the receiver dies before it can record
+// it. The alert runs again after the restart, with the same key: the
+// downstream can tell it is the same alert. (The kill is sent from the
+// downstream's handler once its answer is on the wire; should the receiver
+// win that race and acknowledge first, the alert runs once, which the
+// contract allows too.)
+func TestCrashBetweenSuccessAndAck(t *testing.T) {
+	bin, db, down := crashSetup(t)
+	var rcv *receiver
+	var once sync.Once
+	down.setDecide(func(w http.ResponseWriter, _ *http.Request, rn run) bool {
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		down.record(rn)   // answered: the side effect is done
+		once.Do(rcv.kill) // and the receiver has its 200
+		return false
+	})
+	rcv = startReceiver(t, bin, db, down)
+	started := time.Now().Add(-time.Minute).Truncate(time.Second)
+	if o := send(t, func() string { return rcv.url }, "check-c", started); o != middleware.Accepted {
+		t.Fatalf("%s, want accepted", o)
+	}
+	down.waitFor(t, 10*time.Second, "the first run", func(runs []run) bool { return len(runs) == 1 })
+	startReceiver(t, bin, db, down)
+	time.Sleep(3 * time.Second) // the dead life's lease (1 s) runs out; the entry runs again
+	runs := down.snapshot()
+	for _, r := range runs {
+		if r.Key != runs[0].Key {
+			t.Fatalf("runs under different keys: %+v", runs)
+		}
+	}
+	switch len(runs) {
+	case 2:
+		if runs[1].Attempt != 2 {
+			t.Fatalf("the second run: %+v, want attempt 2", runs[1])
+		}
+		t.Logf("the kill landed before the acknowledgement: ran twice under key %s", runs[0].Key)
+	case 1:
+		t.Logf("the receiver acknowledged before the kill landed: ran once")
+	default:
+		t.Fatalf("runs %+v", runs)
+	}
+}
+
+// 1,000 alerts over 8 checks, the receiver killed at random moments and
+// restarted: every accepted alert is handled, each check's in order.
+func TestCrashRandomKills(t *testing.T) {
+	bin, db, down := crashSetup(t)
+	down.setDecide(func(http.ResponseWriter, *http.Request, run) bool {
+		time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond) // a downstream takes a moment
+		return true
+	})
+	var mu sync.Mutex
+	rcv := startReceiver(t, bin, db, down)
+	url := func() string { mu.Lock(); defer mu.Unlock(); return rcv.url }
+
+	const checks, per = 8, 125
+	base := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
+	stop := make(chan struct{})
+	killed := make(chan int)
+	go func() { // the killer
+		n := 0
+		defer func() { killed <- n }()
+		for n < 12 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Duration(300+rand.IntN(700)) * time.Millisecond):
+			}
+			mu.Lock()
+			rcv.kill()
+			rcv = startReceiver(t, bin, db, down)
+			mu.Unlock()
+			n++
+		}
+	}()
+	var wg sync.WaitGroup
+	var amu sync.Mutex
+	accepted := map[string]bool{}
+	for c := range checks {
+		wg.Go(func() {
+			for i := range per {
+				check, started := fmt.Sprintf("check-%d", c), base.Add(time.Duration(i)*time.Second)
+				if o := send(t, url, check, started); o == middleware.Accepted || o == middleware.Duplicate {
+					amu.Lock()
+					accepted[check+"@"+started.UTC().Format(time.RFC3339)] = true
+					amu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	kills := <-killed
+	down.waitFor(t, 60*time.Second, "every accepted alert handled", func(runs []run) bool {
+		return len(byEvent(runs)) >= len(accepted)
+	})
+	time.Sleep(time.Second) // let re-runs of the last moments land
+	runs := down.snapshot()
+	handled := byEvent(runs)
+	lost, twice, unknown := 0, 0, 0
+	for ev := range accepted {
+		if len(handled[ev]) == 0 {
+			lost++
+		}
+	}
+	for ev, rs := range handled {
+		if !accepted[ev] {
+			unknown++
+		}
+		if len(rs) > 1 {
+			twice++
+			for _, r := range rs {
+				if r.Key != rs[0].Key {
+					t.Errorf("%s ran under two keys: %+v", ev, rs)
+				}
+			}
+		}
+	}
+	violations := 0
+	last := map[string]time.Time{}
+	for _, r := range runs { // in the order the downstream answered them
+		if r.Started.Before(last[r.Check]) {
+			violations++
+		}
+		last[r.Check] = r.Started
+	}
+	t.Logf("%d kills: %d sent, %d accepted, %d handled (%d more than once, same key), %d lost, %d order violations",
+		kills, checks*per, len(accepted), len(handled), twice, lost, violations)
+	if len(accepted) != checks*per || lost != 0 || violations != 0 || unknown != 0 {
+		t.Fatalf("want all %d accepted, 0 lost, 0 order violations, nothing unknown", checks*per)
+	}
+}
