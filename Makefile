@@ -62,9 +62,11 @@ bench:
 	done; \
 	go run ./internal/benchratio < bench.txt
 
-## load: hookseal listen against a hand-written floor server over loopback,
-## the same bounded run of signed Checkly deliveries each (LOADFLAGS to tune,
-## e.g. LOADFLAGS="-n 20000 -c 32").
+## load: hookseal listen, and hookseal proxy forwarding to a minimal
+## upstream (inline, then with its file inbox), against a hand-written floor
+## server over loopback, the same bounded run of signed Checkly deliveries
+## each; prints each one's throughput ratio to the floor (LOADFLAGS to tune,
+## e.g. LOADFLAGS="-n 20000 -c 32", or -proxy=false for listen alone).
 LOADFLAGS ?=
 load:
 	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/hookseal/hookseal/store"
 )
@@ -73,7 +74,11 @@ func (p *pipeline) settle(ctx context.Context, f *flow, err error, lost bool, in
 	unhandled := errors.Is(err, ErrUnhandled)
 	if err != nil && !unhandled {
 		p.release(ctx, f)
-		return Result{Outcome: HandlerError, Err: err}
+		res := Result{Outcome: HandlerError, Err: err}
+		if s := p.cfg.handlerErrorStatus; s != http.StatusInternalServerError {
+			res.status = s
+		}
+		return res
 	}
 	cerr := p.commit(ctx, f)
 	switch {

@@ -225,7 +225,7 @@ func TestGuardWithStoreDeduplicates(t *testing.T) {
 
 	// Options a Guard cannot honour are refused, not ignored.
 	for _, opt := range []middleware.Option{middleware.WithOrdering(0), middleware.WithStrictPayload(),
-		middleware.WithMaxStampAge(time.Hour), middleware.WithBadPayloadStatus(200)} {
+		middleware.WithMaxStampAge(time.Hour), middleware.WithBadPayloadStatus(200), middleware.WithHandlerErrorStatus(503)} {
 		if _, err := middleware.NewGuard(v, opt); err == nil || !strings.Contains(err.Error(), "Route") {
 			t.Errorf("NewGuard accepted a route-only option: %v", err)
 		}

@@ -75,9 +75,10 @@ type config struct {
 	methods []string
 	allow   string
 
-	strict           bool
-	badPayloadStatus int
-	keys             event.KeyMap
+	strict             bool
+	badPayloadStatus   int
+	handlerErrorStatus int
+	keys               event.KeyMap
 
 	runner   *inbox.Runner
 	coalesce bool
@@ -93,16 +94,17 @@ type config struct {
 
 func newConfig(opts []Option) (*config, error) {
 	c := &config{
-		maxBody:          DefaultMaxBodyBytes,
-		window:           DefaultDedupeWindow,
-		lease:            DefaultClaimLease,
-		orderingTTL:      DefaultOrderingTTL,
-		methods:          []string{defaultAllowedMethod},
-		retryAfter:       DefaultRetryAfter,
-		freshness:        verify.DefaultWindow(),
-		maxStampAge:      DefaultMaxStampAge,
-		now:              time.Now,
-		badPayloadStatus: http.StatusBadRequest,
+		maxBody:            DefaultMaxBodyBytes,
+		window:             DefaultDedupeWindow,
+		lease:              DefaultClaimLease,
+		orderingTTL:        DefaultOrderingTTL,
+		methods:            []string{defaultAllowedMethod},
+		retryAfter:         DefaultRetryAfter,
+		freshness:          verify.DefaultWindow(),
+		maxStampAge:        DefaultMaxStampAge,
+		now:                time.Now,
+		badPayloadStatus:   http.StatusBadRequest,
+		handlerErrorStatus: http.StatusInternalServerError,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -142,6 +144,9 @@ func newConfig(opts []Option) (*config, error) {
 	}
 	if s := c.badPayloadStatus; s < 200 || s > 599 {
 		errs = append(errs, fmt.Errorf("WithBadPayloadStatus: %d is not an HTTP status", s))
+	}
+	if s := c.handlerErrorStatus; s < 500 || s > 599 {
+		errs = append(errs, fmt.Errorf("WithHandlerErrorStatus: %d is not a 5xx status, which every sender retries", s))
 	}
 	for _, o := range c.observers {
 		if o == nil {
@@ -325,6 +330,20 @@ func WithBadPayloadStatus(status int) Option {
 	return func(c *config) {
 		c.routeOption("WithBadPayloadStatus")
 		c.badPayloadStatus = status
+	}
+}
+
+// WithHandlerErrorStatus sets the status answered when the handler fails
+// (outcome handler_error). Default 500. It must be a 5xx, which every
+// sender retries: hookseal proxy answers 503 when the application behind
+// it cannot be reached, since the fault is not the handler's own and
+// "unavailable" says so to the sender's dashboards. On a route with an
+// inbox (WithInbox) the handler runs after the answer, so the option
+// changes nothing there. A Route only.
+func WithHandlerErrorStatus(status int) Option {
+	return func(c *config) {
+		c.routeOption("WithHandlerErrorStatus")
+		c.handlerErrorStatus = status
 	}
 }
 

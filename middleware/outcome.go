@@ -57,7 +57,8 @@ const (
 	// MethodNotAllowed: the request method is not one the route accepts.
 	MethodNotAllowed Outcome = "method_not_allowed"
 	// HandlerError: the handler returned an error or panicked. Answered 500
-	// so the sender retries; the dedupe claim is released for that retry.
+	// (or what WithHandlerErrorStatus says) so the sender retries; the
+	// dedupe claim is released for that retry.
 	HandlerError Outcome = "handler_error"
 	// StoreUnavailable: the dedupe/ordering store failed. Answered 503 so
 	// the sender retries later (fail closed), unless the route fails open.
@@ -98,8 +99,9 @@ var allOutcomes = []Outcome{
 func AllOutcomes() []Outcome { return slices.Clone(allOutcomes) }
 
 // Status is the HTTP status code the outcome is answered with by default.
-// Two route options change it for a route: WithBadPayloadStatus (for
-// BadPayload) and WithStrictPayload (Incomplete answers 422).
+// Three route options change it for a route: WithBadPayloadStatus (for
+// BadPayload), WithHandlerErrorStatus (for HandlerError) and
+// WithStrictPayload (Incomplete answers 422).
 func (o Outcome) Status() int {
 	switch o {
 	case Processed, Unhandled, Incomplete, Duplicate, Stale, OutOfOrder, ClaimLost, Forwarded,

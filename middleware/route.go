@@ -49,7 +49,7 @@ type Event[T any] struct {
 
 // HandlerFunc handles one event. Returning nil commits the delivery (200);
 // returning ErrUnhandled commits it too (200, unhandled); any other error
-// answers 500 and releases the delivery's claim, so the sender's retry is
+// answers 500 (WithHandlerErrorStatus) and releases the delivery's claim, so the sender's retry is
 // handled.
 //
 // ctx is cancelled, with context.Cause store.ErrClaimLost, when the

@@ -371,6 +371,31 @@ func TestHandlerErrorThenRetryProcessedOnce(t *testing.T) {
 	}
 }
 
+// WithHandlerErrorStatus changes the status of a handler error, and the
+// observer's Report says the same status the sender got; the claim is
+// released all the same, so the sender's retry is handled.
+func TestHandlerErrorStatus(t *testing.T) {
+	var fail atomic.Bool
+	fail.Store(true)
+	f := newFixture(t, func(context.Context, middleware.Event[alert]) error {
+		if fail.Load() {
+			return errors.New("upstream refused the connection")
+		}
+		return nil
+	}, middleware.WithHandlerErrorStatus(http.StatusServiceUnavailable))
+	body := alertBody("ALERT_FAILURE", "c", t0)
+	resp, rb := f.send(t, signed(t, f.srv.URL, body, t0))
+	if resp.StatusCode != 503 || resp.Header.Get("Hookseal-Outcome") != "handler_error" || rb != `{"outcome":"handler_error"}`+"\n" {
+		t.Fatalf("handler error: %d %q %q", resp.StatusCode, resp.Header.Get("Hookseal-Outcome"), rb)
+	}
+	if rep := f.obs.last(t); rep.Status() != 503 || rep.Outcome != middleware.HandlerError {
+		t.Fatalf("report: %s %d", rep.Outcome, rep.Status())
+	}
+	fail.Store(false)
+	resp, rb = f.send(t, signed(t, f.srv.URL, body, t0))
+	expect(t, resp, rb, middleware.Processed)
+}
+
 func TestHandlerPanicReleasesClaim(t *testing.T) {
 	var panicking atomic.Bool
 	panicking.Store(true)
@@ -601,8 +626,10 @@ func TestConstructionErrors(t *testing.T) {
 		"WithMaxStampAge":      middleware.WithMaxStampAge(0),
 		"WithClock":            middleware.WithClock(nil),
 		"WithBadPayloadStatus": middleware.WithBadPayloadStatus(42),
-		"WithObserver":         middleware.WithObserver(nil),
-		"WithStore":            middleware.WithStore(nil),
+		// A handler error must stay retryable: only a 5xx will do.
+		"WithHandlerErrorStatus": middleware.WithHandlerErrorStatus(http.StatusOK),
+		"WithObserver":           middleware.WithObserver(nil),
+		"WithStore":              middleware.WithStore(nil),
 	} {
 		if _, err := middleware.NewRoute(v, noop, opt); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s with a bad value: %v", name, err)

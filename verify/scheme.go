@@ -9,7 +9,7 @@ import (
 
 // Scheme describes one HMAC-SHA256 signing convention: where the signature
 // travels, how it is written, and which bytes it covers. Every preset
-// (ChecklyScheme, StripeScheme, ...) is a Scheme value, and NewHMAC turns any
+// (ChecklyScheme, StripeScheme, ...) is a Scheme value, and HMAC turns any
 // Scheme, preset or hand-written, into a Verifier. Schemes are plain values:
 // copy a preset and change a field to adapt it.
 type Scheme struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/hookseal/hookseal/event/statusstack"
 	"github.com/hookseal/hookseal/hooktest"
 	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/verify"
 )
 
 const demoAbout = `
@@ -64,19 +65,23 @@ func runDemo(e *env, args []string) int {
 	if *verbose {
 		logw = e.stderr
 	}
-	rcv, err := newReceiver(receiverConfig{
-		checkly:          []string{demoChecklySecret},
-		statusstack:      []string{demoStatusStackSecret},
-		grafana:          []string{demoGrafanaSecret},
-		oncall:           []string{demoOnCallAuth},
-		datadogUser:      demoDatadogUser,
-		datadogPasswords: []string{demoDatadogPassword},
-		maxBody:          middleware.DefaultMaxBodyBytes,
-		maxAge:           5 * time.Minute,
-		order:            true,
-		clock:            func() time.Time { return demoNow },
-		log:              &lineLog{out: logw, errw: logw},
-	})
+	cfg := &serveConfig{
+		maxBody: middleware.DefaultMaxBodyBytes, maxAge: 5 * time.Minute,
+		clock: func() time.Time { return demoNow },
+		log:   &lineLog{out: logw, errw: logw},
+	}
+	for _, r := range []*routeSpec{
+		{name: "checkly", secrets: verify.Secrets(demoChecklySecret)},
+		{name: "statusstack", secrets: verify.Secrets(demoStatusStackSecret)},
+		{name: "oncall", secrets: verify.Secrets(demoOnCallAuth)},
+		{name: "datadog", user: demoDatadogUser, secrets: verify.Secrets(demoDatadogPassword)},
+		{name: "grafana", secrets: verify.Secrets(demoGrafanaSecret)},
+	} {
+		r.path, r.sender, r.provider, r.order = "/"+r.name, findSender(r.name), r.name, true
+		r.scheme, _ = presetScheme(r.name, "")
+		cfg.routes = append(cfg.routes, r)
+	}
+	rcv, err := build(e.ctx, cfg, buildServe)
 	if err != nil {
 		return fail(e, "demo", err)
 	}
@@ -85,7 +90,7 @@ func runDemo(e *env, args []string) int {
 	if err != nil {
 		return fail(e, "demo", err)
 	}
-	srv := &http.Server{Handler: rcv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: rcv.handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), 2*time.Second)
@@ -94,7 +99,7 @@ func runDemo(e *env, args []string) int {
 	}()
 
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "hookseal demo: a receiver on %s serving %s\n", base, strings.Join(rcv.configured, " "))
+	fmt.Fprintf(e.stdout, "hookseal demo: a receiver on %s serving %s\n", base, strings.Join(rcv.paths, " "))
 	fmt.Fprintf(e.stdout, "(in-memory store, ordering on, receiver clock fixed at %s)\n\n", demoNow.Format(time.RFC3339))
 
 	client := &http.Client{Timeout: 5 * time.Second}

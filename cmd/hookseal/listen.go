@@ -5,18 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/event/datadog"
+	"github.com/hookseal/hookseal/event/oncall"
 	redisstore "github.com/hookseal/hookseal/store/redis"
 	"github.com/hookseal/hookseal/verify"
 	"github.com/hookseal/hookseal/verify/jwt"
@@ -61,7 +56,19 @@ on another replica is then a duplicate, and a late event that lands on
 another replica is out of order. Redis must answer at start-up; a Redis
 that fails later makes deliveries answer 503, which senders retry.
 Receivers that are not replicas of each other but share a database each
-need their own --redis-prefix (or database number).`
+need their own --redis-prefix (or database number).
+
+--inbox DIR keeps accepted deliveries, and the dedupe and ordering state,
+in the file inbox in DIR (DIR/hookseal.db): senders are answered accepted
+once a delivery is on disk, and each event is printed when the inbox runs
+it (see hookseal inbox). --admin host:port serves /healthz, /readyz and
+/metrics (Prometheus) on a listener of its own. --checkly-keys,
+--oncall-keys and --datadog-keys map the keys of your body template to
+the sender's variables (see hookseal template --keys).
+
+--config FILE serves the routes of a config file as hookseal proxy reads
+it (see hookseal proxy --help and the README), printing each event
+instead of forwarding it; every setting then comes from the file.`
 
 const listenExamples = `  CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen
   CHECKLY_WEBHOOK_SECRET=new,old STATUSSTACK_WEBHOOK_SECRET=s3 hookseal listen --order --addr :9000
@@ -69,23 +76,27 @@ const listenExamples = `  CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen
   DATADOG_WEBHOOK_USER=dd DATADOG_WEBHOOK_PASSWORD=pw hookseal listen
   HOOKSEAL_REDIS_URL=redis://redis.internal:6379/0 CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen --order --addr :8080
   hookseal listen --jwks https://login.example.com/.well-known/jwks.json \
-      --issuer https://login.example.com/ --audience https://hooks.example.com/datadog`
+      --issuer https://login.example.com/ --audience https://hooks.example.com/datadog
+  CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen --inbox ./data --admin 127.0.0.1:9090 --checkly-keys type=ALERT_TYPE,started=STARTED_AT
+  hookseal listen --config proxy.yaml`
 
 type listenFlags struct {
 	addr, checkly, statusstack, grafana, grafanaTSHeader, oncall string
 	ddUser, ddPassword, jwks, issuer, audience, jwtAlg, redis    string
-	redisPrefix                                                  string
+	redisPrefix, admin, inboxDir, configFile                     string
+	checklyKeys, oncallKeys, datadogKeys                         string
 	redisPrefixSet                                               bool   // --redis-prefix given
 	redisSource                                                  string // "--redis" or HOOKSEAL_REDIS_URL; "" when neither is set
 	maxBody                                                      int64
 	tolerance, shutdownTimeout                                   time.Duration
 	order                                                        bool
+	set                                                          []string // the flags given
 }
 
 func runListen(e *env, args []string) int {
 	f := newFlags("listen", "hookseal listen [--addr host:port] [--order] [flags]", listenAbout, listenExamples)
 	var lf listenFlags
-	f.StringVar(&lf.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on; port 0 picks a free one")
+	f.StringVar(&lf.addr, "addr", defaultListen, "`host:port` to listen on; port 0 picks a free one")
 	f.StringVar(&lf.checkly, "checkly-secret", "", "Checkly webhook secret(s) (env CHECKLY_WEBHOOK_SECRET)")
 	f.StringVar(&lf.statusstack, "statusstack-secret", "", "StatusStack webhook secret(s) (env STATUSSTACK_WEBHOOK_SECRET)")
 	f.StringVar(&lf.grafana, "grafana-secret", "", "Grafana Alerting contact point HMAC secret(s) (env GRAFANA_WEBHOOK_SECRET)")
@@ -97,16 +108,24 @@ func runListen(e *env, args []string) int {
 	f.StringVar(&lf.issuer, "issuer", "", "required iss of Datadog bearer tokens (with --jwks)")
 	f.StringVar(&lf.audience, "audience", "", "accepted aud value(s) of Datadog bearer tokens, comma-separated (with --jwks)")
 	f.StringVar(&lf.jwtAlg, "jwt-alg", "RS256", "allowed JWT `algorithms`, comma-separated (with --jwks)")
-	f.Int64Var(&lf.maxBody, "max-body", middleware.DefaultMaxBodyBytes, "largest body accepted, in `bytes`; larger answers 413")
-	f.DurationVar(&lf.tolerance, "tolerance", verify.DefaultMaxAge, "how old a sender's timestamp may be before the delivery is stale")
+	f.StringVar(&lf.checklyKeys, "checkly-keys", "", "the /checkly route's template key map: comma-separated `key=VARIABLE` pairs, such as type=ALERT_TYPE,started=STARTED_AT")
+	f.StringVar(&lf.oncallKeys, "oncall-keys", "", "the /oncall route's template key map (`key=VARIABLE,...`, such as kind=event.type)")
+	f.StringVar(&lf.datadogKeys, "datadog-keys", "", "the /datadog route's template key map (`key=VARIABLE,...`, such as type=$EVENT_TYPE)")
+	f.Int64Var(&lf.maxBody, "max-body", defaultMaxBody, "largest body accepted, in `bytes`; larger answers 413")
+	f.DurationVar(&lf.tolerance, "tolerance", defaultMaxAge, "how old a sender's timestamp may be before the delivery is stale")
 	f.BoolVar(&lf.order, "order", false, "drop events older than one already processed for the same resource")
 	f.StringVar(&lf.redis, "redis", "", "Redis `URL` for dedupe and ordering state shared by replicas (env HOOKSEAL_REDIS_URL)")
 	f.StringVar(&lf.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "what every Redis key starts with: the same for replicas of one receiver, its own for each receiver sharing a database")
-	f.DurationVar(&lf.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
+	f.StringVar(&lf.inboxDir, "inbox", "", "keep accepted deliveries (and dedupe and ordering state) in the file inbox in `dir`, "+
+		"answer senders once it has them, and print each event when the inbox runs it")
+	f.StringVar(&lf.admin, "admin", "", "serve /healthz, /readyz and /metrics on `host:port` (none by default)")
+	f.StringVar(&lf.configFile, "config", "", "serve the routes of a config `file` (as hookseal proxy reads it), printing instead of forwarding; no other flag goes with it")
+	f.DurationVar(&lf.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long requests in flight may take to finish on SIGINT/SIGTERM")
 	if ok, code := f.parse(e, args); !ok {
 		return code
 	}
 	f.Visit(func(fl *flag.Flag) {
+		lf.set = append(lf.set, fl.Name)
 		switch fl.Name {
 		case "redis":
 			lf.redisSource = "--redis"
@@ -114,67 +133,130 @@ func runListen(e *env, args []string) int {
 			lf.redisPrefixSet = true
 		}
 	})
-	cfg, err := lf.config(e)
+	var cfg *serveConfig
+	var err error
+	if lf.configFile != "" {
+		for _, name := range lf.set {
+			if name != "config" {
+				return fail(e, "listen", usagef("--%s goes in the config file with --config (every setting lives there)", name))
+			}
+		}
+		cfg, err = readConfigFile(e, lf.configFile, false)
+	} else {
+		cfg, err = lf.config(e)
+	}
 	if err != nil {
 		return fail(e, "listen", err)
 	}
-	return serve(e, lf, cfg)
+	cfg.log = &lineLog{out: e.stdout, errw: e.stderr}
+	return serve(e, "listen", cfg)
 }
 
-// config turns flags and environment into a receiver configuration.
-func (lf *listenFlags) config(e *env) (receiverConfig, error) {
+// config turns flags and environment into the configuration a config file
+// would give: one route per sender whose credentials are set.
+func (lf *listenFlags) config(e *env) (*serveConfig, error) {
 	if lf.maxBody <= 0 {
-		return receiverConfig{}, usagef("--max-body must be a positive number of bytes, got %d", lf.maxBody)
+		return nil, usagef("--max-body must be a positive number of bytes, got %d", lf.maxBody)
 	}
 	if lf.tolerance <= 0 {
-		return receiverConfig{}, usagef("--tolerance must be positive, got %s", lf.tolerance)
+		return nil, usagef("--tolerance must be positive, got %s", lf.tolerance)
 	}
 	if lf.shutdownTimeout <= 0 {
-		return receiverConfig{}, usagef("--shutdown-timeout must be positive, got %s", lf.shutdownTimeout)
+		return nil, usagef("--shutdown-timeout must be positive, got %s", lf.shutdownTimeout)
 	}
-	cfg := receiverConfig{maxBody: lf.maxBody, maxAge: lf.tolerance, order: lf.order, grafanaTimestampHeader: lf.grafanaTSHeader}
+	cfg := &serveConfig{
+		listen: lf.addr, admin: lf.admin, maxBody: lf.maxBody, maxAge: lf.tolerance, shutdownTimeout: lf.shutdownTimeout,
+		inbox: defaultInbox(), unconfigured: map[string]string{},
+	}
+	cfg.inbox.enabled = false
 	var err error
 	// Secrets are read by the library's rule (verify.LookupSecrets): the
 	// flag, else the variable, else the file the variable's _FILE names.
-	secrets := func(flagValue, flagName, envName string) []string {
+	secrets := func(flagValue, flagName, envName string) []verify.Secret {
 		if err != nil {
 			return nil
 		}
 		if flagValue != "" {
 			var s []string
 			_, s, err = splitSecrets("--"+flagName, flagValue)
-			return s
+			return verify.Secrets(s...)
 		}
 		s, _, lerr := verify.LookupSecrets(e.lookupEnv, envName)
 		if lerr != nil {
 			err = usagef("%s", strings.ReplaceAll(lerr.Error(), "verify: ", ""))
 			return nil
 		}
-		return secretValues(s)
+		return s
 	}
-	cfg.checkly = secrets(lf.checkly, "checkly-secret", "CHECKLY_WEBHOOK_SECRET")
-	cfg.statusstack = secrets(lf.statusstack, "statusstack-secret", "STATUSSTACK_WEBHOOK_SECRET")
-	cfg.grafana = secrets(lf.grafana, "grafana-secret", "GRAFANA_WEBHOOK_SECRET")
-	cfg.oncall = secrets(lf.oncall, "oncall-authorization", "ONCALL_AUTHORIZATION")
-	cfg.datadogPasswords = secrets(lf.ddPassword, "datadog-password", "DATADOG_WEBHOOK_PASSWORD")
+	checklySecrets := secrets(lf.checkly, "checkly-secret", "CHECKLY_WEBHOOK_SECRET")
+	statusstackSecrets := secrets(lf.statusstack, "statusstack-secret", "STATUSSTACK_WEBHOOK_SECRET")
+	grafanaSecrets := secrets(lf.grafana, "grafana-secret", "GRAFANA_WEBHOOK_SECRET")
+	oncallValues := secrets(lf.oncall, "oncall-authorization", "ONCALL_AUTHORIZATION")
+	ddPasswords := secrets(lf.ddPassword, "datadog-password", "DATADOG_WEBHOOK_PASSWORD")
 	if err != nil {
-		return receiverConfig{}, err
+		return nil, err
 	}
 	if err := lf.redisConfig(e); err != nil {
-		return receiverConfig{}, err
+		return nil, err
 	}
-	cfg.datadogUser = strings.TrimSpace(pick(lf.ddUser, "DATADOG_WEBHOOK_USER", e))
+	if lf.redis != "" {
+		cfg.redis = &redisSettings{url: lf.redis, source: lf.redisSource, prefix: lf.redisPrefix}
+	}
+	if lf.inboxDir != "" {
+		if cfg.redis != nil {
+			return nil, usagef("--inbox keeps state in a file and %s in Redis: choose one", lf.redisSource)
+		}
+		cfg.dataDir, cfg.inbox.enabled = lf.inboxDir, true
+	}
+	ddUser := strings.TrimSpace(pick(lf.ddUser, "DATADOG_WEBHOOK_USER", e))
 	switch {
-	case cfg.datadogUser != "" && len(cfg.datadogPasswords) == 0:
-		return receiverConfig{}, usagef("the Datadog user name is set but no password: set DATADOG_WEBHOOK_PASSWORD or --datadog-password")
-	case cfg.datadogUser == "" && len(cfg.datadogPasswords) > 0:
-		return receiverConfig{}, usagef("a Datadog password is set but no user name: set DATADOG_WEBHOOK_USER or --datadog-user")
+	case ddUser != "" && len(ddPasswords) == 0:
+		return nil, usagef("the Datadog user name is set but no password: set DATADOG_WEBHOOK_PASSWORD or --datadog-password")
+	case ddUser == "" && len(ddPasswords) > 0:
+		return nil, usagef("a Datadog password is set but no user name: set DATADOG_WEBHOOK_USER or --datadog-user")
 	}
-	if cfg.datadogJWT, err = lf.jwtConfig(); err != nil {
-		return receiverConfig{}, err
+	ddJWT, err := lf.jwtConfig()
+	if err != nil {
+		return nil, err
 	}
-	if len(cfg.checkly)+len(cfg.statusstack)+len(cfg.grafana)+len(cfg.oncall)+len(cfg.datadogPasswords) == 0 && cfg.datadogJWT == nil {
-		return receiverConfig{}, usagef("no route is configured: set at least one of CHECKLY_WEBHOOK_SECRET, STATUSSTACK_WEBHOOK_SECRET, " +
+	keys := map[string]event.KeyMap{}
+	for _, k := range []struct {
+		route, flag, value string
+		m                  event.Mapped
+	}{{"checkly", "--checkly-keys", lf.checklyKeys, &checkly.Alert{}}, {"oncall", "--oncall-keys", lf.oncallKeys, &oncall.Event{}},
+		{"datadog", "--datadog-keys", lf.datadogKeys, &datadog.Event{}}} {
+		if keys[k.route], err = parseKeyMap(k.flag, k.value, k.m); err != nil {
+			return nil, err
+		}
+	}
+
+	add := func(name string, configured bool, how string, rs *routeSpec) {
+		path := "/" + name
+		if !configured {
+			cfg.unconfigured[path] = how
+			if keys[name] != nil {
+				err = errors.Join(err, usagef("--%s-keys maps the keys of %s, which is not configured: set %s", name, path, how))
+			}
+			return
+		}
+		rs.name, rs.path, rs.sender, rs.provider, rs.order = name, path, findSender(name), name, lf.order
+		rs.keys, rs.jwtFlags = keys[name], "--jwks, --issuer, --audience, --jwt-alg"
+		if rs.sender.auth == authHMAC {
+			rs.scheme, _ = presetScheme(name, rs.tsHeader)
+		}
+		cfg.routes = append(cfg.routes, rs)
+	}
+	add("checkly", len(checklySecrets) > 0, "CHECKLY_WEBHOOK_SECRET or --checkly-secret", &routeSpec{secrets: checklySecrets})
+	add("statusstack", len(statusstackSecrets) > 0, "STATUSSTACK_WEBHOOK_SECRET or --statusstack-secret", &routeSpec{secrets: statusstackSecrets})
+	add("oncall", len(oncallValues) > 0, "ONCALL_AUTHORIZATION or --oncall-authorization", &routeSpec{secrets: oncallValues})
+	add("datadog", ddUser != "" || ddJWT != nil, "DATADOG_WEBHOOK_USER and DATADOG_WEBHOOK_PASSWORD, or --jwks with --issuer and --audience",
+		&routeSpec{user: ddUser, secrets: ddPasswords, jwt: ddJWT})
+	add("grafana", len(grafanaSecrets) > 0, "GRAFANA_WEBHOOK_SECRET or --grafana-secret", &routeSpec{secrets: grafanaSecrets, tsHeader: lf.grafanaTSHeader})
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.routes) == 0 {
+		return nil, usagef("no route is configured: set at least one of CHECKLY_WEBHOOK_SECRET, STATUSSTACK_WEBHOOK_SECRET, " +
 			"GRAFANA_WEBHOOK_SECRET, ONCALL_AUTHORIZATION, DATADOG_WEBHOOK_USER + DATADOG_WEBHOOK_PASSWORD or --jwks (or their flags)")
 	}
 	return cfg, nil
@@ -262,89 +344,6 @@ func dialRedis(ctx context.Context, source, rawURL string, opts ...redisstore.Op
 	return st, nil
 }
 
-// serve runs the receiver until SIGINT or SIGTERM.
-func serve(e *env, lf listenFlags, cfg receiverConfig) int {
-	l := &lineLog{out: e.stdout, errw: e.stderr}
-	cfg.log = l
-	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	storeName := "memory"
-	if lf.redis != "" {
-		redis.SetLogger(redisLog{l})
-		st, err := dialRedis(ctx, lf.redisSource, lf.redis, redisstore.WithPrefix(lf.redisPrefix))
-		if err != nil && ctx.Err() != nil {
-			// SIGINT or SIGTERM while waiting for Redis: a stop asked
-			// for, not a Redis that failed.
-			l.info(struct {
-				Msg string `json:"msg"`
-			}{"stopped before serving"})
-			return exitOK
-		}
-		if err != nil {
-			return fail(e, "listen", err)
-		}
-		defer st.Close()
-		cfg.store, storeName = st, "redis"
-	}
-	rcv, err := newReceiver(cfg)
-	if err != nil {
-		if errors.Is(err, verify.ErrInvalidConfig) || errors.Is(err, verify.ErrNoSecret) {
-			return fail(e, "listen", usagef("%v", err))
-		}
-		return fail(e, "listen", err)
-	}
-	defer rcv.Close()
-
-	ln, err := net.Listen("tcp", lf.addr)
-	if err != nil {
-		return fail(e, "listen", fmt.Errorf("--addr %s: %w", lf.addr, err))
-	}
-	srv := &http.Server{
-		Handler:           rcv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          log.New(errorLogWriter{l}, "", 0),
-	}
-	unconfigured := make([]string, 0, len(rcv.unconfigured))
-	for _, p := range routePaths {
-		if _, ok := rcv.unconfigured[p]; ok {
-			unconfigured = append(unconfigured, p)
-		}
-	}
-	l.info(struct {
-		Msg          string   `json:"msg"`
-		Addr         string   `json:"addr"`
-		Routes       []string `json:"routes"`
-		Unconfigured []string `json:"unconfigured"`
-		Order        bool     `json:"order"`
-		Store        string   `json:"store"`
-	}{"listening", ln.Addr().String(), rcv.configured, unconfigured, cfg.order, storeName})
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		return fail(e, "listen", err)
-	case <-ctx.Done():
-	}
-	stop() // a second signal now kills the process the default way
-	l.info(struct {
-		Msg     string `json:"msg"`
-		Timeout string `json:"timeout"`
-	}{"shutting down", lf.shutdownTimeout.String()})
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), lf.shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		_ = srv.Close()
-		return fail(e, "listen", fmt.Errorf("requests still in flight after --shutdown-timeout %s: %w", lf.shutdownTimeout, err))
-	}
-	l.info(struct {
-		Msg string `json:"msg"`
-	}{"stopped"})
-	return exitOK
-}
+// routePaths are the routes listen's flags configure, in the order they
+// are listed.
+var routePaths = []string{"/checkly", "/statusstack", "/oncall", "/datadog", "/grafana"}

@@ -36,11 +36,12 @@ type outcomeLine struct {
 	Provider string `json:"provider,omitempty"` // the route's name
 	Path     string `json:"path,omitempty"`     // for requests without a route
 	Outcome  string `json:"outcome"`
-	Status   int    `json:"status"`
+	Status   int    `json:"status,omitempty"` // none for an inbox's run, which answers no one
 	Reason   string `json:"reason"`
 	Type     string `json:"type,omitempty"`
 	Resource string `json:"resource,omitempty"`
 	Delivery string `json:"delivery,omitempty"`
+	Attempt  int    `json:"attempt,omitempty"` // an inbox run's number
 }
 
 func (l *lineLog) write(w io.Writer, v any) {
@@ -64,6 +65,11 @@ func (l *lineLog) info(v any)                { l.write(l.errw, v) }
 // observer reports each request of route to the log.
 func (l *lineLog) observer(route string) middleware.Observer {
 	return func(_ context.Context, r middleware.Report) {
+		if r.Outcome == middleware.Processed && r.Attempt > 0 {
+			// An inbox's run: its handler printed the line, with the
+			// event type the runner's report does not carry.
+			return
+		}
 		if r.Outcome == middleware.Processed {
 			p := processedLine{Provider: route, Type: r.EventType, Resource: r.Resource, Delivery: r.Delivery}
 			if !r.OccurredAt.IsZero() {
@@ -74,7 +80,10 @@ func (l *lineLog) observer(route string) middleware.Observer {
 		}
 		o := outcomeLine{
 			Provider: route, Outcome: string(r.Outcome), Status: r.Status(),
-			Type: r.EventType, Resource: r.Resource, Delivery: r.Delivery,
+			Type: r.EventType, Resource: r.Resource, Delivery: r.Delivery, Attempt: r.Attempt,
+		}
+		if r.Attempt > 0 {
+			o.Status = 0
 		}
 		if r.Err != nil {
 			o.Reason = r.Err.Error()
@@ -89,6 +98,7 @@ func (l *lineLog) observer(route string) middleware.Observer {
 var reasons = map[middleware.Outcome]string{
 	middleware.Duplicate: "this delivery was already processed within the dedupe window",
 	middleware.Unhandled: "no handler for this event type",
+	middleware.Accepted:  "kept in the inbox; its handler runs next",
 }
 
 // errorLogWriter turns http.Server's error log into JSON lines on stderr,

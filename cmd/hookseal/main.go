@@ -3,6 +3,8 @@
 //
 //	hookseal demo      a scripted run of real-shaped deliveries against a local receiver
 //	hookseal listen    a receiver for Checkly, StatusStack, Grafana OnCall, Datadog and Grafana Alerting
+//	hookseal proxy     the routes of a config file in front of an app in any language, forwarded re-signed
+//	hookseal inbox     the inbox's counts and dead letters: list, show, revive, drop
 //	hookseal sign      the headers a sender would send with a body
 //	hookseal send      a signed sample delivery to a receiver
 //	hookseal verify    whether a delivery is authentic, and if not, which usual mistake explains it
@@ -56,6 +58,8 @@ type command struct {
 var commands = []command{
 	{"demo", "run scripted deliveries against a local receiver and show what each got", runDemo},
 	{"listen", "serve /checkly, /statusstack, /oncall, /datadog and /grafana", runListen},
+	{"proxy", "serve a config file's routes and forward each delivery to the app, re-signed", runProxy},
+	{"inbox", "show the inbox's counts and dead letters; revive or drop one", runInbox},
 	{"sign", "print the headers a sender sends with the body on stdin", runSign},
 	{"send", "send a signed sample delivery (or your body) to a receiver", runSend},
 	{"verify", "check a delivery's headers and body, and diagnose why it fails", runVerify},
@@ -108,6 +112,8 @@ Run "hookseal <command> --help" for the command's flags and examples.
 Examples:
   hookseal demo
   CHECKLY_WEBHOOK_SECRET=s3cr3t hookseal listen --order
+  hookseal proxy --config proxy.yaml
+  hookseal inbox dead --data-dir /var/lib/hookseal
   hookseal send --provider checkly --secret s3cr3t --url http://127.0.0.1:8080/checkly --event ALERT_RECOVERY
   printf '%s' "$BODY" | hookseal sign --provider stripe --secret whsec_abc
   hookseal verify --provider checkly --secret s3cr3t -H "x-checkly-signature: $SIG" < body.json

@@ -198,10 +198,11 @@ func (l *lines) wait(t *testing.T, from int, what string, match func(map[string]
 	}
 }
 
-// listenProc is a running "hookseal listen".
+// listenProc is a running "hookseal listen" or "hookseal proxy".
 type listenProc struct {
 	cmd            *exec.Cmd
 	addr           string
+	admin          string // the admin listener's address, if it has one
 	stdout, stderr *lines
 	done           chan struct{}
 	exit           int
@@ -211,7 +212,14 @@ type listenProc struct {
 // says where it listens.
 func startListen(t *testing.T, env []string, args ...string) *listenProc {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)...)
+	return startServing(t, env, append([]string{"listen", "--addr", "127.0.0.1:0"}, args...)...)
+}
+
+// startServing starts hookseal with args (listen or proxy) and waits until
+// it says where it listens.
+func startServing(t *testing.T, env []string, args ...string) *listenProc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Env = environ(env...)
 	p := &listenProc{cmd: cmd, stdout: newLines(), stderr: newLines(), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
@@ -236,6 +244,7 @@ func startListen(t *testing.T, env []string, args ...string) *listenProc {
 	})
 	m, _ := p.stderr.wait(t, 0, `"listening"`, func(m map[string]any) bool { return m["msg"] == "listening" })
 	p.addr, _ = m["addr"].(string)
+	p.admin, _ = m["admin"].(string)
 	if p.addr == "" {
 		t.Fatalf("listening line without addr: %v", m)
 	}
@@ -250,8 +259,8 @@ func (p *listenProc) waitExit(t *testing.T) int {
 	select {
 	case <-p.done:
 		return p.exit
-	case <-time.After(15 * time.Second):
-		t.Fatalf("listen did not exit; stderr:\n%s", p.stderr.text())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not exit; stderr:\n%s", p.cmd.Args[1], p.stderr.text())
 		return -1
 	}
 }

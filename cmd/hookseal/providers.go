@@ -17,6 +17,8 @@ const (
 	authHMAC          authKind = iota // a signature header over the body
 	authAuthorization                 // a verbatim Authorization value (Grafana OnCall)
 	authBasic                         // HTTP Basic credentials (Datadog)
+	authToken                         // a verbatim value in a header the config file names
+	authDatadog                       // Basic credentials and/or a JWT bearer token
 )
 
 // provider is one sender the sign, send and verify commands know.

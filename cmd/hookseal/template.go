@@ -189,7 +189,14 @@ func findTemplateSender(name string) (*tplSender, error) {
 
 // parseTemplateKeys reads --keys as the route reads its event.KeyMap.
 func parseTemplateKeys(value string, p tplPayload) (event.KeyMap, error) {
-	items, err := splitList("--keys", value)
+	return parseKeyMap("--keys", value, p)
+}
+
+// parseKeyMap reads a template key map written as comma-separated
+// key=VARIABLE pairs (template's --keys, listen's --checkly-keys, ...) and
+// checks it against payload m with event.CheckKeyMap, as the route will.
+func parseKeyMap(flagName, value string, m event.Mapped) (event.KeyMap, error) {
+	items, err := splitList(flagName, value)
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
@@ -198,15 +205,15 @@ func parseTemplateKeys(value string, p tplPayload) (event.KeyMap, error) {
 		key, variable, ok := strings.Cut(it, "=")
 		key, variable = strings.TrimSpace(key), strings.TrimSpace(variable)
 		if !ok || key == "" || variable == "" {
-			return nil, usagef("--keys: %q is not key=VARIABLE", it)
+			return nil, usagef("%s: %q is not key=VARIABLE", flagName, it)
 		}
 		if _, dup := km[key]; dup {
-			return nil, usagef("--keys: key %q is mapped twice", key)
+			return nil, usagef("%s: key %q is mapped twice", flagName, key)
 		}
 		km[key] = variable
 	}
-	if err := event.CheckKeyMap(km, p); err != nil {
-		return nil, usagef("--keys: %s", strings.TrimPrefix(err.Error(), "event: "))
+	if err := event.CheckKeyMap(km, m); err != nil {
+		return nil, usagef("%s: %s", flagName, strings.TrimPrefix(err.Error(), "event: "))
 	}
 	return km, nil
 }

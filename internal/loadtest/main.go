@@ -1,5 +1,6 @@
-// Command loadtest drives `hookseal listen` and a floor server with the same
-// bounded run of signed Checkly deliveries over loopback and compares them.
+// Command loadtest drives `hookseal listen`, `hookseal proxy` and a floor
+// server with the same bounded run of signed Checkly deliveries over
+// loopback and compares them.
 //
 // The floor is what a careful receiver writes by hand: a bare net/http
 // handler that reads the body, checks the HMAC and decodes with
@@ -9,11 +10,18 @@
 // alerts, of which a fraction is tampered after signing, sent by C
 // concurrent connections, with a time limit.
 //
-// It prints requests/s, p50/p99 latency and the throughput ratio
-// hookseal/floor, and fails (exit 1) on any correctness failure: a
-// transport error, a valid delivery not answered 200 processed, a tampered
-// one not answered 401, or listen's stdout not holding exactly one line per
-// valid delivery.
+// The proxy runs twice, forwarding to a minimal upstream (this binary
+// again, with -serve-upstream: it reads the body and answers 204): inline
+// (no inbox: the sender's answer waits for the upstream's) and with the
+// file inbox it has by default (the sender is answered once the delivery
+// is on disk; the run then waits until the upstream has every delivery).
+//
+// It prints requests/s, p50/p99 latency and the throughput ratio of each
+// hookseal run to the floor, and fails (exit 1) on any correctness
+// failure: a transport error, a valid delivery not answered 200 processed
+// (accepted, with the inbox), a tampered one not answered 401, listen's
+// stdout not holding exactly one line per valid delivery, or the upstream
+// not getting each valid delivery exactly once.
 //
 //	go build -o /tmp/hookseal ./cmd/hookseal && go run ./internal/loadtest -hookseal /tmp/hookseal
 package main
@@ -23,7 +31,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -35,6 +45,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -59,34 +70,41 @@ func main() {
 		warm      = flag.Int("warmup", 2000, "deliveries sent to each server before measuring")
 		goal      = flag.Float64("goal", 0.8, "throughput ratio hookseal/floor to report as met")
 		floorAddr = flag.String("serve-floor", "", "internal: serve the floor on this address")
+		upAddr    = flag.String("serve-upstream", "", "internal: serve the proxy's upstream on this address")
+		proxy     = flag.Bool("proxy", true, "also run hookseal proxy, inline and with its file inbox")
 	)
 	flag.Parse()
 	if *floorAddr != "" {
 		serveFloor(*floorAddr, os.Getenv("LOADTEST_SECRET"))
 		return
 	}
+	if *upAddr != "" {
+		serveUpstream(*upAddr)
+		return
+	}
 	if *bin == "" || *n <= 0 || *conc <= 0 || *tampered < 0 || *tampered >= 1 {
 		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n and -c must be positive; -tampered in [0,1)")
 		os.Exit(2)
 	}
-	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal); err != nil {
+	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal, *proxy); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal float64) error {
+func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal float64, withProxy bool) error {
 	// Distinct bodies for the warm-up and the measured run, signed now:
 	// the run is far shorter than the 5-minute freshness window.
 	fmt.Printf("signing %d deliveries (%d warm-up) ...\n", n+warm, warm)
 	warmup := deliveries(0, warm, 0)
 	measured := deliveries(warm, n, tamperedFrac)
+	valid := len(warmup) + countValid(measured)
 
 	floor, err := startFloor()
 	if err != nil {
 		return err
 	}
-	fr, ferr := drive("floor", floor.url, warmup, measured, conc, limit)
+	fr, ferr := drive("floor", floor.url, warmup, measured, conc, limit, "")
 	floor.stop()
 	if ferr != nil {
 		return ferr
@@ -96,7 +114,7 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal 
 	if err != nil {
 		return err
 	}
-	hr, herr := drive("hookseal", hs.url, warmup, measured, conc, limit)
+	hr, herr := drive("listen", hs.url, warmup, measured, conc, limit, "processed")
 	lines, err := hs.stopListen()
 	if herr != nil {
 		return herr
@@ -104,26 +122,38 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal 
 	if err != nil {
 		return err
 	}
+	reports := []*report{fr, hr}
+	var problems []string
+	if withProxy {
+		for _, inbox := range []bool{false, true} {
+			r, err := runProxy(bin, inbox, warmup, measured, conc, limit, valid)
+			if err != nil {
+				return err
+			}
+			reports = append(reports, r)
+		}
+	}
 
 	fmt.Println()
-	fmt.Printf("%-9s %9s %10s %10s %10s %8s %8s\n", "server", "requests", "req/s", "p50", "p99", "200", "401")
-	for _, r := range []*report{fr, hr} {
-		fmt.Printf("%-9s %9d %10.0f %10s %10s %8d %8d\n", r.name, r.sent, r.rps(), r.pct(50), r.pct(99), r.ok, r.unauth)
+	fmt.Printf("%-13s %9s %10s %10s %10s %8s %8s %7s\n", "server", "requests", "req/s", "p50", "p99", "200", "401", "ratio")
+	for _, r := range reports {
+		fmt.Printf("%-13s %9d %10.0f %10s %10s %8d %8d %7.2f\n", r.name, r.sent, r.rps(), r.pct(50), r.pct(99), r.ok, r.unauth, r.rps()/fr.rps())
 	}
 	ratio := hr.rps() / fr.rps()
 	verdict := "met"
 	if ratio < goal {
 		verdict = "NOT met"
 	}
-	fmt.Printf("\nthroughput ratio hookseal/floor: %.2f (goal >= %.2f: %s)\n", ratio, goal, verdict)
+	fmt.Printf("\nthroughput ratio listen/floor: %.2f (goal >= %.2f: %s)\n", ratio, goal, verdict)
+	for _, r := range reports[2:] {
+		fmt.Printf("throughput ratio %s/floor: %.2f, %s/listen: %.2f\n", r.name, r.rps()/fr.rps(), r.name, r.rps()/hr.rps())
+	}
 
 	// Correctness: the answers, then listen's own record of what it
 	// processed — exactly once per valid delivery, warm-up included.
-	var problems []string
-	for _, r := range []*report{fr, hr} {
+	for _, r := range reports {
 		problems = append(problems, r.problems...)
 	}
-	valid := len(warmup) + countValid(measured)
 	if hr.sent == len(measured) {
 		if len(lines) != valid {
 			problems = append(problems, fmt.Sprintf("hookseal listen printed %d processed events, want %d (one per valid delivery)", len(lines), valid))
@@ -131,16 +161,20 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal 
 		if dup := duplicates(lines); dup > 0 {
 			problems = append(problems, fmt.Sprintf("hookseal listen processed %d deliveries more than once", dup))
 		}
-	} else {
-		problems = append(problems, fmt.Sprintf("hookseal: only %d of %d deliveries sent within %s", hr.sent, len(measured), limit))
 	}
-	if fr.sent != len(measured) {
-		problems = append(problems, fmt.Sprintf("floor: only %d of %d deliveries sent within %s", fr.sent, len(measured), limit))
+	for _, r := range reports {
+		if r.sent != len(measured) {
+			problems = append(problems, fmt.Sprintf("%s: only %d of %d deliveries sent within %s", r.name, r.sent, len(measured), limit))
+		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
 	}
-	fmt.Printf("correct: 0 transport errors, every valid delivery processed once (%d stdout lines), every tampered one answered 401\n", len(lines))
+	fmt.Printf("correct: 0 transport errors, every valid delivery processed once (%d stdout lines", len(lines))
+	if withProxy {
+		fmt.Printf("; the upstream got each of them once from each proxy run")
+	}
+	fmt.Println("), every tampered one answered 401")
 	return nil
 }
 
@@ -186,9 +220,14 @@ func countValid(ds []delivery) int {
 	return n
 }
 
+// startedAt is every alert's STARTED_AT: signed, so it must lie within
+// the hour a route accepts, which a date written into the source would
+// not for long.
+var startedAt = time.Now().Add(-time.Minute).UTC().Format("2006-01-02T15:04:05.000Z")
+
 // alert is a ~1.5 KiB Checkly alert unique by i.
 func alert(i int) []byte {
-	return fmt.Appendf(nil, `{"alert_title":"Checkout API failed","alert_type":"ALERT_FAILURE","check_id":"0d7c7c4e-4e8c-4f5a-9d4e-%012x","check_name":"Checkout API","check_type":"API","check_result_id":"7a3d1f0e-5b2c-4c8e-9f1a-%012x","check_error_message":"Expected status code 200 but received 503 Service Unavailable from https://api.example.com/v1/checkout/health after 3 attempts","check_description":"Calls the checkout API's health endpoint every minute from three regions.","group_name":"Production APIs","response_time":1649,"result_link":"https://app.checklyhq.com/checks/0d7c7c4e/check-sessions/7a3d1f0e","run_location":"Frankfurt","region":"eu-central-1","started_at":"2026-11-23T10:30:00.000Z","tags":["api","prod","checkout"],"is_reminder":false,"reminder_sequence":0,"api_check_response_status_code":503,"api_check_response_status_text":"Service Unavailable","ssl_check_domain":"api.example.com","ssl_days_remaining":43,"ai_analysis_root_cause":"The load balancer in eu-central-1 reported no healthy upstream for the checkout service.","ai_analysis_user_impact":"Customers in Europe cannot complete purchases."}`, i, i)
+	return fmt.Appendf(nil, `{"alert_title":"Checkout API failed","alert_type":"ALERT_FAILURE","check_id":"0d7c7c4e-4e8c-4f5a-9d4e-%012x","check_name":"Checkout API","check_type":"API","check_result_id":"7a3d1f0e-5b2c-4c8e-9f1a-%012x","check_error_message":"Expected status code 200 but received 503 Service Unavailable from https://api.example.com/v1/checkout/health after 3 attempts","check_description":"Calls the checkout API's health endpoint every minute from three regions.","group_name":"Production APIs","response_time":1649,"result_link":"https://app.checklyhq.com/checks/0d7c7c4e/check-sessions/7a3d1f0e","run_location":"Frankfurt","region":"eu-central-1","started_at":"%s","tags":["api","prod","checkout"],"is_reminder":false,"reminder_sequence":0,"api_check_response_status_code":503,"api_check_response_status_text":"Service Unavailable","ssl_check_domain":"api.example.com","ssl_days_remaining":43,"ai_analysis_root_cause":"The load balancer in eu-central-1 reported no healthy upstream for the checkout service.","ai_analysis_user_impact":"Customers in Europe cannot complete purchases."}`, i, i, startedAt)
 }
 
 // report is one server's run.
@@ -212,18 +251,20 @@ func (r *report) pct(p int) time.Duration {
 
 // drive sends the warm-up, then the measured deliveries over conc
 // connections, checking every answer.
-func drive(name, url string, warmup, measured []delivery, conc int, limit time.Duration) (*report, error) {
+// want is the outcome a valid delivery is answered with ("" for the floor,
+// which sends none).
+func drive(name, url string, warmup, measured []delivery, conc int, limit time.Duration, want string) (*report, error) {
 	tr := &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, IdleConnTimeout: time.Minute}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 15 * time.Second}
 	fmt.Printf("%s: warm-up %d, then %d deliveries over %d connections ...\n", name, len(warmup), len(measured), conc)
-	if r := send(name, client, url, warmup, conc, limit); len(r.problems) > 0 {
+	if r := send(name, client, url, warmup, conc, limit, want); len(r.problems) > 0 {
 		return nil, fmt.Errorf("%s warm-up: %s", name, strings.Join(r.problems, "; "))
 	}
-	return send(name, client, url, measured, conc, limit), nil
+	return send(name, client, url, measured, conc, limit, want), nil
 }
 
-func send(name string, client *http.Client, url string, ds []delivery, conc int, limit time.Duration) *report {
+func send(name string, client *http.Client, url string, ds []delivery, conc int, limit time.Duration, want string) *report {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var next atomic.Int64
@@ -264,8 +305,8 @@ func send(name string, client *http.Client, url string, ds []delivery, conc int,
 					r.problems = append(r.problems, fmt.Sprintf("%s: transport error: %v", name, err))
 				case d.tampered && status != http.StatusUnauthorized:
 					r.problems = append(r.problems, fmt.Sprintf("%s: tampered delivery %d answered %d, want 401", name, i, status))
-				case !d.tampered && (status != http.StatusOK || (outcome != "" && outcome != "processed")):
-					r.problems = append(r.problems, fmt.Sprintf("%s: delivery %d answered %d %q, want 200 processed", name, i, status, outcome))
+				case !d.tampered && (status != http.StatusOK || outcome != want):
+					r.problems = append(r.problems, fmt.Sprintf("%s: delivery %d answered %d %q, want 200 %s", name, i, status, outcome, want))
 				}
 				switch status {
 				case http.StatusOK:
@@ -465,6 +506,146 @@ func serveFloor(addr, key string) {
 	go func() {
 		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+	}()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	<-sig
+	_ = srv.Shutdown(context.Background())
+}
+
+// runProxy runs hookseal proxy in front of the minimal upstream, inline or
+// with its file inbox, and checks that the upstream got each valid
+// delivery exactly once.
+func runProxy(bin string, withInbox bool, warmup, measured []delivery, conc int, limit time.Duration, valid int) (*report, error) {
+	upAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	up := exec.Command(self, "-serve-upstream", upAddr)
+	up.Stderr = os.Stderr
+	if err := up.Start(); err != nil {
+		return nil, err
+	}
+	defer func() { _ = up.Process.Signal(syscall.SIGTERM); _ = up.Wait() }()
+	if err := waitReady(upAddr, up); err != nil {
+		return nil, err
+	}
+
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "hookseal-loadtest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	name, want, store := "proxy-inline", "processed", "inbox: {enabled: false}"
+	if withInbox {
+		// Bounds large enough for the whole run, pending at once.
+		name, want = "proxy-inbox", "accepted"
+		store = fmt.Sprintf("data_dir: %s\ninbox: {max_entries: %d, max_bytes: %d, concurrency: 16}", dir, 4*(len(warmup)+len(measured)), 1<<30)
+	}
+	config := fmt.Sprintf(`listen: %s
+admin: ""
+%s
+upstream: {url: "http://%s/hooks", secret: {env: LOADTEST_PROXY_SECRET}}
+routes:
+  - {path: /checkly, sender: checkly, secrets: {env: CHECKLY_WEBHOOK_SECRET}}
+`, addr, store, upAddr)
+	path := filepath.Join(dir, "proxy.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	hop := make([]byte, 32)
+	_, _ = rand.Read(hop)
+	cmd := exec.Command(bin, "proxy", "--config", path)
+	cmd.Env = append(os.Environ(), "CHECKLY_WEBHOOK_SECRET="+secret, "LOADTEST_PROXY_SECRET=whsec_"+base64.StdEncoding.EncodeToString(hop))
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := waitReady(addr, cmd); err != nil {
+		return nil, err
+	}
+	r, derr := drive(name, "http://"+addr+"/checkly", warmup, measured, conc, limit, want)
+	// With the inbox the sender's answer comes before the forward: wait
+	// for the upstream to have them all.
+	got, gerr := waitUpstream(upAddr, valid, limit)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil && derr == nil {
+		derr = fmt.Errorf("hookseal proxy exited with %v after SIGTERM", err)
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	if gerr != nil {
+		r.problems = append(r.problems, fmt.Sprintf("%s: %v", name, gerr))
+	} else if got.Received != valid || got.Unique != valid {
+		r.problems = append(r.problems, fmt.Sprintf("%s: the upstream got %d requests for %d deliveries (%d distinct), want each valid one once", name, got.Received, valid, got.Unique))
+	}
+	return r, nil
+}
+
+// upstreamCount is what the minimal upstream has received.
+type upstreamCount struct {
+	Received int `json:"received"`
+	Unique   int `json:"unique"` // distinct webhook-ids
+}
+
+// waitUpstream polls the upstream until it has want deliveries (or stops
+// growing for a while).
+func waitUpstream(addr string, want int, limit time.Duration) (upstreamCount, error) {
+	deadline := time.Now().Add(limit)
+	var c upstreamCount
+	for {
+		resp, err := http.Get("http://" + addr + "/count")
+		if err != nil {
+			return c, err
+		}
+		err = json.NewDecoder(resp.Body).Decode(&c)
+		resp.Body.Close()
+		if err != nil {
+			return c, err
+		}
+		if c.Received >= want || time.Now().After(deadline) {
+			return c, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// serveUpstream is the minimal app behind the proxy: it reads each body
+// and answers 204, counting requests and distinct webhook-ids.
+func serveUpstream(addr string) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	received := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /hooks", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		received++
+		seen[r.Header.Get("Webhook-Id")] = true
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /count", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		c := upstreamCount{Received: received, Unique: len(seen)}
+		mu.Unlock()
+		_ = json.NewEncoder(w).Encode(c)
+	})
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "upstream:", err)
 			os.Exit(1)
 		}
 	}()
