@@ -109,6 +109,11 @@ func NewMemory(opts ...MemoryOption) *Memory {
 	}
 }
 
+// Retention is how long the inbox remembers the Key of a handled entry: a
+// route with this inbox relies on it to recognise copies (see
+// middleware.WithInbox).
+func (m *Memory) Retention() time.Duration { return m.cfg.retention }
+
 // Append implements Inbox.
 func (m *Memory) Append(ctx context.Context, e Entry) (string, bool, error) {
 	if err := ctx.Err(); err != nil {

@@ -13,12 +13,15 @@ import (
 	"github.com/hookseal/hookseal/verify"
 )
 
-// accept stores an authentic, fresh, new, in-order delivery in the route's
+// accept stores an authentic, fresh, in-order delivery in the route's
 // inbox and answers accepted once the inbox has it: the handler runs later,
-// on the inbox's runner, as often as it takes. The dedupe claim is
-// committed after the append, so a crash between the two leaves a claim
-// that runs out and an entry the inbox remembers by its key: the sender's
-// retry is accepted again without a second entry.
+// on the inbox's runner, as often as it takes.
+//
+// The inbox is the route's dedupe: it appends a delivery once per key, and
+// remembers the keys of handled ones for its retention, so a copy is a
+// duplicate without a claim in the store. That saves the store two writes
+// per delivery (claim and commit, each durable with the file backend) and
+// leaves nothing to clean up after a crash: an entry is there or it is not.
 func (rt *Route[T]) accept(ctx context.Context, f *flow, dead error) Result {
 	ctx, end := rt.p.trace(ctx, SpanAccept)
 	res := rt.append(ctx, f, dead)
@@ -26,9 +29,10 @@ func (rt *Route[T]) accept(ctx context.Context, f *flow, dead error) Result {
 	return res
 }
 
-// append stores the delivery in the inbox, then commits its claim.
+// append stores the delivery in the inbox.
 func (rt *Route[T]) append(ctx context.Context, f *flow, dead error) Result {
 	p := rt.p
+	f.rep.Delivery = f.key.String()
 	e := inbox.Entry{
 		Key: f.rep.Delivery, Route: rt.name, EventTime: f.occurred, Coalesce: p.cfg.coalesce,
 		Body: slices.Clone(f.body), Meta: deliveryMeta(f.d, f.r.Header.Get("Content-Type")),
@@ -41,32 +45,19 @@ func (rt *Route[T]) append(ctx context.Context, f *flow, dead error) Result {
 	}
 	dctx, cancel := p.detached(ctx)
 	defer cancel()
-	if _, _, err := p.cfg.runner.Inbox().Append(dctx, e); err != nil {
-		p.release(ctx, f)
-		if errors.Is(err, inbox.ErrFull) {
-			return Result{Outcome: InboxFull, RetryAfter: p.cfg.retryAfter, Err: err}
-		}
+	_, added, err := p.cfg.runner.Inbox().Append(dctx, e)
+	switch {
+	case errors.Is(err, inbox.ErrFull):
+		return Result{Outcome: InboxFull, RetryAfter: p.cfg.retryAfter, Err: err}
+	case err != nil:
 		return Result{Outcome: StoreUnavailable, Err: fmt.Errorf("appending to the inbox: %w", err)}
-	}
-	cerr := p.commit(ctx, f)
-	if dead != nil {
-		return Result{Outcome: DeadLettered, Err: errors.Join(dead, cerr)}
+	case !added:
+		return Result{Outcome: Duplicate}
+	case dead != nil:
+		return Result{Outcome: DeadLettered, Err: dead}
 	}
 	p.cfg.runner.Notify()
-	if cerr != nil {
-		return Result{Outcome: Accepted, Err: fmt.Errorf("committing the accepted delivery: %w", cerr)}
-	}
 	return Result{Outcome: Accepted}
-}
-
-// keepDead claims an authentic delivery whose body does not decode and
-// keeps it as a dead letter: an operator can show it, and revive it once the
-// decoder or the template is fixed.
-func (rt *Route[T]) keepDead(ctx context.Context, f *flow, cause error) Result {
-	if res := rt.p.claimTraced(ctx, f); res.decided() {
-		return res
-	}
-	return rt.accept(ctx, f, cause)
 }
 
 // The Meta keys an entry carries, to rebuild its event when it runs.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,7 +98,8 @@ func TestInboxAcceptsThenRetries(t *testing.T) {
 			return errors.New("pager down")
 		}
 		return nil
-	}, nil)
+	}, []inbox.RunnerOption{inbox.WithLease(time.Hour)}) // the test steps the clock by minutes
+
 	body := []byte(`{"alert_type":"ALERT_FAILURE","check_id":"c1","check_result_id":"r1","started_at":"` + t0.Format(time.RFC3339) + `"}`)
 	if status, outcome, _ := r.send(t, body); status != 200 || outcome != "accepted" {
 		t.Fatalf("%d %s, want 200 accepted", status, outcome)
@@ -276,5 +278,41 @@ func TestInboxConstruction(t *testing.T) {
 	}
 	if _, err := middleware.NewGuard(v, middleware.WithInbox(runner)); err == nil {
 		t.Error("a Guard with an inbox")
+	}
+	// The inbox is the route's dedupe: it must remember handled deliveries
+	// for the whole window, or a late copy would run again.
+	forgetful, _ := inbox.NewRunner(inbox.NewMemory(inbox.WithRetention(time.Minute)))
+	if _, err := middleware.NewRoute(v, noop, middleware.WithInbox(forgetful), middleware.WithName("c")); err == nil ||
+		!strings.Contains(err.Error(), "retention") {
+		t.Errorf("an inbox that forgets after a minute: %v", err)
+	}
+}
+
+// A copy of a delivery is a duplicate whether the first is still pending,
+// running or already handled: the inbox recognises its key, and the store
+// holds no claim for it.
+func TestInboxDedupesWithoutClaims(t *testing.T) {
+	release := make(chan struct{})
+	var runs atomic.Int32
+	r := newInboxRoute(t, func(context.Context, middleware.Event[checkly.Alert]) error {
+		runs.Add(1)
+		<-release
+		return nil
+	}, nil)
+	body := []byte(`{"alert_type":"ALERT_FAILURE","check_id":"c1","check_result_id":"r1","started_at":"` + t0.Format(time.RFC3339) + `"}`)
+	if _, outcome, _ := r.send(t, body); outcome != "accepted" {
+		t.Fatalf("first copy: %s", outcome)
+	}
+	until(t, "the run", func() bool { return runs.Load() == 1 })
+	if _, outcome, _ := r.send(t, body); outcome != "duplicate" {
+		t.Fatalf("a copy while it runs: %s, want duplicate", outcome)
+	}
+	close(release)
+	until(t, "the entry acknowledged", func() bool { s, _ := r.ib.Stats(context.Background()); return s == (inbox.Stats{}) })
+	if _, outcome, _ := r.send(t, body); outcome != "duplicate" {
+		t.Fatalf("a copy after it ran: %s, want duplicate", outcome)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("ran %d times", runs.Load())
 	}
 }

@@ -371,9 +371,13 @@ func WithTemplateKeys(keys event.KeyMap) Option {
 // runner calls the handler, retrying with backoff until it succeeds or the
 // entry grows older than the runner's max age (then it is a dead letter).
 // Entries of one resource (with WithOrdering) run one at a time, in event
-// order. With an inbox, a body that does not decode, and an incomplete one
-// on a strict route, are kept as dead letters (200 dead_letter) rather than
-// refused. The route needs a name (WithName), under which it registers its
+// order. The inbox is the route's dedupe: it takes each delivery once by
+// its key and remembers handled ones for its retention, which must be at
+// least the route's dedupe window (NewRoute checks it when the inbox says
+// its retention, as hookseal's backends do); the store keeps only the
+// ordering state. With an inbox, a body that does not decode, and an
+// incomplete one on a strict route, are kept as dead letters (200
+// dead_letter) rather than refused. The route needs a name (WithName), under which it registers its
 // handler with the runner. A Route only.
 func WithInbox(r *inbox.Runner) Option {
 	return func(c *config) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/hookseal/hookseal/event"
 	"github.com/hookseal/hookseal/verify"
@@ -118,6 +119,10 @@ func (rt *Route[T]) useInbox() error {
 	case rt.name == "":
 		return errors.New("middleware: WithInbox needs WithName: the route's handler is registered under its name")
 	}
+	if r, ok := cfg.runner.Inbox().(interface{ Retention() time.Duration }); ok && r.Retention() < cfg.window {
+		return fmt.Errorf("middleware: WithInbox: the inbox remembers handled deliveries for %s, less than the route's dedupe window %s: "+
+			"a copy arriving after that would run again; raise the inbox's retention", r.Retention(), cfg.window)
+	}
 	if err := cfg.runner.Handle(rt.name, inboxHandler[T]{rt}); err != nil {
 		return fmt.Errorf("middleware: WithInbox: %w", err)
 	}
@@ -160,7 +165,7 @@ func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
 	endSpan(end, res)
 	if res.decided() {
 		if res.Outcome == BadPayload && p.cfg.runner != nil { // kept as a dead letter, not lost
-			return rt.keepDead(ctx, f, res.Err)
+			return rt.accept(ctx, f, res.Err)
 		}
 		return res
 	}
@@ -168,8 +173,10 @@ func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
 	if incomplete != nil && p.cfg.strict && p.cfg.runner == nil {
 		return Result{Outcome: Incomplete, status: http.StatusUnprocessableEntity, Err: incomplete}
 	}
-	if res := p.claimTraced(ctx, f); res.decided() {
-		return res
+	if p.cfg.runner == nil { // an inbox dedupes by itself (see accept)
+		if res := p.claimTraced(ctx, f); res.decided() {
+			return res
+		}
 	}
 	sctx, end := p.trace(ctx, SpanOrder)
 	res = p.order(sctx, f)

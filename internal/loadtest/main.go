@@ -69,6 +69,7 @@ func main() {
 		tampered  = flag.Float64("tampered", 0.05, "fraction of deliveries tampered after signing")
 		warm      = flag.Int("warmup", 2000, "deliveries sent to each server before measuring")
 		goal      = flag.Float64("goal", 0.8, "throughput ratio hookseal/floor to report as met")
+		inboxGoal = flag.Float64("inbox-goal", 0.5, "throughput ratio proxy with its file inbox / proxy inline to report as met")
 		floorAddr = flag.String("serve-floor", "", "internal: serve the floor on this address")
 		upAddr    = flag.String("serve-upstream", "", "internal: serve the proxy's upstream on this address")
 		proxy     = flag.Bool("proxy", true, "also run hookseal proxy, inline and with its file inbox")
@@ -86,13 +87,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n and -c must be positive; -tampered in [0,1)")
 		os.Exit(2)
 	}
-	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal, *proxy); err != nil {
+	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal, *inboxGoal, *proxy); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal float64, withProxy bool) error {
+func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal, inboxGoal float64, withProxy bool) error {
 	// Distinct bodies for the warm-up and the measured run, signed now:
 	// the run is far shorter than the 5-minute freshness window.
 	fmt.Printf("signing %d deliveries (%d warm-up) ...\n", n+warm, warm)
@@ -147,6 +148,16 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal 
 	fmt.Printf("\nthroughput ratio listen/floor: %.2f (goal >= %.2f: %s)\n", ratio, goal, verdict)
 	for _, r := range reports[2:] {
 		fmt.Printf("throughput ratio %s/floor: %.2f, %s/listen: %.2f\n", r.name, r.rps()/fr.rps(), r.name, r.rps()/hr.rps())
+	}
+	if withProxy {
+		// One server with and without its file inbox: what accepting
+		// durably (an fsync'd append before the 200) costs.
+		inline, inbox := reports[2], reports[3]
+		verdict := "met"
+		if inbox.rps() < inboxGoal*inline.rps() {
+			verdict = "NOT met"
+		}
+		fmt.Printf("throughput ratio %s/%s: %.2f (goal >= %.2f: %s)\n", inbox.name, inline.name, inbox.rps()/inline.rps(), inboxGoal, verdict)
 	}
 
 	// Correctness: the answers, then listen's own record of what it

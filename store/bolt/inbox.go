@@ -272,6 +272,11 @@ func (d *DB) leased(ctx context.Context, l inbox.Lease, fn func(x *ibx, id []byt
 	return opErr
 }
 
+// Retention is how long the inbox remembers the Key of a handled entry: a
+// route with this inbox relies on it to recognise copies (see
+// middleware.WithInbox).
+func (ib *Inbox) Retention() time.Duration { return ib.d.cfg.retention }
+
 // Renew implements inbox.Inbox. A lease that ran out is lost, even when
 // nobody took the entry over: another entry of its resource may have
 // started in the meantime.
