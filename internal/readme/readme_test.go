@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hookseal/hookseal/event/checkly"
 )
 
 var marker = regexp.MustCompile("(?m)^<!-- snippet: (\\S+) -->\n```go\n((?s:.*?))```\n")
@@ -50,4 +52,20 @@ func program(src string) string {
 		keep = append(keep, l)
 	}
 	return strings.TrimSpace(strings.Join(keep, "\n"))
+}
+
+// The README shows Checkly's recommended template verbatim, so a reader
+// can paste it without go doc; it must be the constant the tests check.
+func TestRecommendedTemplateShown(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?m)^<!-- template: checkly.RecommendedTemplate -->\n```handlebars\n((?s:.*?))```\n").FindStringSubmatch(string(readme))
+	if m == nil {
+		t.Fatal("README.md does not show checkly.RecommendedTemplate (a handlebars block after <!-- template: checkly.RecommendedTemplate -->)")
+	}
+	if m[1] != checkly.RecommendedTemplate {
+		t.Errorf("README's template differs from checkly.RecommendedTemplate:\n--- README\n%s\n--- constant\n%s", m[1], checkly.RecommendedTemplate)
+	}
 }
