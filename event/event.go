@@ -4,8 +4,9 @@
 // typed value.
 //
 // The provider packages (event/checkly, event/statusstack, event/oncall,
-// event/datadog, event/grafana) implement Payload on their types. A user's own
-// struct opts in by implementing the same three methods.
+// event/datadog, event/grafana, event/alertmanager, event/pagerduty)
+// implement Payload on their types. A user's own struct opts in by
+// implementing the same three methods.
 package event
 
 import (

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/hookseal/hookseal/event/alertmanager"
 	"github.com/hookseal/hookseal/event/grafana"
 )
 
@@ -29,12 +30,14 @@ func GrafanaMessage(status string, at time.Time) grafana.Message {
 		"alertname": "HighMemoryUsage", "grafana_folder": "Infra", "instance": "db-1:9100", "team": "storage",
 	}
 	alert := grafana.Alert{
-		Status:       status,
-		Labels:       labels,
-		Annotations:  map[string]string{"summary": "Memory above 90% on db-1:9100", "runbook_url": "https://runbooks.example.com/memory"},
-		StartsAt:     at,
-		GeneratorURL: "https://grafana.example.com/alerting/grafana/bdl7ef2k1x/view?orgId=1",
-		Fingerprint:  "9c1a8e3f0b5d7a21",
+		AlertFields: alertmanager.AlertFields{
+			Status:       status,
+			Labels:       labels,
+			Annotations:  map[string]string{"summary": "Memory above 90% on db-1:9100", "runbook_url": "https://runbooks.example.com/memory"},
+			StartsAt:     at,
+			GeneratorURL: "https://grafana.example.com/alerting/grafana/bdl7ef2k1x/view?orgId=1",
+			Fingerprint:  "9c1a8e3f0b5d7a21",
+		},
 		SilenceURL:   "https://grafana.example.com/alerting/silence/new?alertmanager=grafana&matcher=alertname%3DHighMemoryUsage&matcher=instance%3Ddb-1%3A9100&orgId=1",
 		DashboardURL: "https://grafana.example.com/d/node-exporter?orgId=1",
 		PanelURL:     "https://grafana.example.com/d/node-exporter?orgId=1&viewPanel=12",
@@ -42,18 +45,20 @@ func GrafanaMessage(status string, at time.Time) grafana.Message {
 		ValueString:  "[ var='A' labels={instance=db-1:9100} value=93.51847 ], [ var='B' labels={instance=db-1:9100} value=1 ]",
 	}
 	m := grafana.Message{
-		Receiver:          "ops-webhook",
-		Status:            status,
-		GroupLabels:       map[string]string{"alertname": "HighMemoryUsage", "grafana_folder": "Infra"},
-		CommonLabels:      labels,
-		CommonAnnotations: map[string]string{"runbook_url": "https://runbooks.example.com/memory"},
-		ExternalURL:       "https://grafana.example.com/",
-		Version:           "1",
-		GroupKey:          GrafanaGroupKey,
-		OrgID:             1,
-		Title:             "[FIRING:1] HighMemoryUsage Infra (storage)",
-		State:             grafana.StateAlerting,
-		Message:           "**Firing**\n\nValue: A=93.51847, B=1\nLabels:\n - alertname = HighMemoryUsage\n - instance = db-1:9100\n",
+		Notification: alertmanager.Notification[grafana.Alert]{
+			Receiver:          "ops-webhook",
+			Status:            status,
+			GroupLabels:       map[string]string{"alertname": "HighMemoryUsage", "grafana_folder": "Infra"},
+			CommonLabels:      labels,
+			CommonAnnotations: map[string]string{"runbook_url": "https://runbooks.example.com/memory"},
+			ExternalURL:       "https://grafana.example.com/",
+			Version:           "1",
+			GroupKey:          GrafanaGroupKey,
+		},
+		OrgID:   1,
+		Title:   "[FIRING:1] HighMemoryUsage Infra (storage)",
+		State:   grafana.StateAlerting,
+		Message: "**Firing**\n\nValue: A=93.51847, B=1\nLabels:\n - alertname = HighMemoryUsage\n - instance = db-1:9100\n",
 	}
 	if status == grafana.StatusResolved {
 		alert.StartsAt, alert.EndsAt = at.Add(-15*time.Minute), at

@@ -19,18 +19,20 @@ const (
 	ProviderOnCall      = "oncall"
 	ProviderDatadog     = "datadog"
 	ProviderGrafana     = verify.ProviderGrafanaAlerting
+	ProviderPagerDuty   = verify.ProviderPagerDuty
 )
 
 // SampleProviders lists the providers with sample bodies, in a stable order.
 func SampleProviders() []string {
-	return []string{ProviderCheckly, ProviderStatusStack, ProviderOnCall, ProviderDatadog, ProviderGrafana}
+	return []string{ProviderCheckly, ProviderStatusStack, ProviderOnCall, ProviderDatadog, ProviderGrafana, ProviderPagerDuty, ProviderAlertmanager}
 }
 
 // EventTypes lists the event types [SampleBody] builds for provider, the
 // default first: ALERT_TYPE values for Checkly, event names for StatusStack,
 // event.type values for Grafana OnCall, $ALERT_TRANSITION values for
-// Datadog, statuses for Grafana Alerting. It returns nil for a provider
-// without samples.
+// Datadog, statuses for Grafana Alerting and Alertmanager, event_type
+// values for PagerDuty.
+// It returns nil for a provider without samples.
 func EventTypes(provider string) []string {
 	var out []string
 	switch provider {
@@ -53,6 +55,10 @@ func EventTypes(provider string) []string {
 		}
 	case ProviderGrafana:
 		out = GrafanaStatuses()
+	case ProviderPagerDuty:
+		out = PagerDutyEventTypes()
+	case ProviderAlertmanager:
+		out = AlertmanagerStatuses()
 	}
 	return out
 }
@@ -84,6 +90,10 @@ func SampleBody(provider, eventType string, at time.Time) ([]byte, error) {
 		return OnCallBody(OnCallEvent(t, at)), nil
 	case ProviderDatadog:
 		return DatadogBody(DatadogEvent(datadog.Transition(t), at)), nil
+	case ProviderPagerDuty:
+		return PagerDutyBody(PagerDutyEvent(t, at)), nil
+	case ProviderAlertmanager:
+		return AlertmanagerBody(AlertmanagerMessage(t, at)), nil
 	default:
 		return GrafanaBody(GrafanaMessage(t, at)), nil
 	}

@@ -9,12 +9,15 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/event/alertmanager"
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/event/datadog"
 	"github.com/hookseal/hookseal/event/grafana"
 	"github.com/hookseal/hookseal/event/oncall"
+	"github.com/hookseal/hookseal/event/pagerduty"
 	"github.com/hookseal/hookseal/event/statusstack"
 	"github.com/hookseal/hookseal/hooktest"
+	"github.com/hookseal/hookseal/verify"
 )
 
 // sampleAt has sub-microsecond digits and a non-UTC zone, to check that
@@ -244,6 +247,11 @@ func TestSampleBody(t *testing.T) {
 		{"datadog", "", "query_alert_monitor"},
 		{"datadog", "re-triggered", "query_alert_monitor"},
 		{"grafana", "RESOLVED", "resolved"},
+		{"pagerduty", "", "incident.triggered"},
+		{"pagerduty", "Incident.Resolved", "incident.resolved"},
+		{"pagerduty", "incident.closed", ""},
+		{"alertmanager", "", "firing"},
+		{"alertmanager", "Resolved", "resolved"},
 		{"checkly", "ALERT_NOPE", ""},
 		{"oncall", "acknowledged", ""},
 		{"github", "", ""},
@@ -274,6 +282,10 @@ func TestSampleBody(t *testing.T) {
 			p = new(datadog.Event)
 		case "grafana":
 			p = new(grafana.Message)
+		case "pagerduty":
+			p = new(pagerduty.Message)
+		case "alertmanager":
+			p = new(alertmanager.Message)
 		}
 		if err := event.Decode("application/json", body, p); err != nil || p.EventType() != c.wantType {
 			t.Errorf("%s %q: decoded %v, type %q, want %q", c.provider, c.eventType, err, p.EventType(), c.wantType)
@@ -281,5 +293,98 @@ func TestSampleBody(t *testing.T) {
 	}
 	if got := hooktest.EventTypes("oncall"); got[0] != "alert group created" || len(got) != 10 {
 		t.Errorf("EventTypes(oncall) = %q", got)
+	}
+}
+
+func TestPagerDutySamples(t *testing.T) {
+	ids := map[string]bool{}
+	for _, typ := range hooktest.PagerDutyEventTypes() {
+		t.Run(typ, func(t *testing.T) {
+			m := hooktest.PagerDutyEvent(typ, sampleAt)
+			body := hooktest.PagerDutyBody(m)
+			got := decodeAs(t, "application/json", body, m)
+			want := sampleAt.Truncate(time.Millisecond)
+			if got.EventType() != typ || !got.OccurredAt().Equal(want) || !got.StampedAt().Equal(want) || len(got.EventID()) != 26 {
+				t.Errorf("EventType %q OccurredAt %v EventID %q", got.EventType(), got.OccurredAt(), got.EventID())
+			}
+			ids[got.EventID()] = true
+			switch {
+			case strings.HasPrefix(typ, "incident."):
+				if got.ResourceKey() != "incident:"+hooktest.PagerDutyIncidentID || got.IncidentID() != hooktest.PagerDutyIncidentID {
+					t.Errorf("ResourceKey %q", got.ResourceKey())
+				}
+			case strings.HasPrefix(typ, "service."):
+				if got.ResourceKey() != "service:PF9KMXH" {
+					t.Errorf("ResourceKey %q", got.ResourceKey())
+				}
+			default:
+				if got.ResourceKey() != "" {
+					t.Errorf("ping ResourceKey %q", got.ResourceKey())
+				}
+			}
+		})
+	}
+	if len(ids) != len(hooktest.PagerDutyEventTypes()) {
+		t.Errorf("%d distinct event ids for %d types", len(ids), len(hooktest.PagerDutyEventTypes()))
+	}
+	if a, b := hooktest.PagerDutyEvent(pagerduty.IncidentResolved, sampleAt), hooktest.PagerDutyEvent(pagerduty.IncidentResolved, sampleAt.Add(time.Second)); a.EventID() == b.EventID() {
+		t.Error("two resolutions a second apart share an event id")
+	}
+	if r := hooktest.PagerDutyEvent(pagerduty.IncidentResolved, sampleAt); r.Event.Data.Status != pagerduty.StatusResolved || !r.IsResolved() {
+		t.Errorf("resolved sample: %+v", r.Event.Data)
+	}
+}
+
+// A PagerDuty delivery signed by the sample signer verifies with the
+// preset, and its id is the body's event.id.
+func TestPagerDutySigned(t *testing.T) {
+	m := hooktest.PagerDutyEvent(pagerduty.IncidentTriggered, sampleAt)
+	s := hooktest.PagerDuty("pd-new", "pd-old")
+	signed, err := s.Sign(hooktest.PagerDutyBody(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := signed.Header.Get("X-PagerDuty-Signature"); strings.Count(got, "v1=") != 2 || strings.Count(got, ",") != 1 {
+		t.Fatalf("X-PagerDuty-Signature = %q", got)
+	}
+	v, err := verify.PagerDuty(verify.Secrets("pd-old"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := v.Verify(signed.Header, signed.Body)
+	if err != nil || d.ID != m.EventID() || !d.BodySigned || !d.Timestamp.IsZero() {
+		t.Fatalf("Verify: %+v, %v", d, err)
+	}
+}
+
+func TestAlertmanagerSamples(t *testing.T) {
+	var firing, resolved alertmanager.Message
+	for _, status := range hooktest.AlertmanagerStatuses() {
+		m := hooktest.AlertmanagerMessage(status, sampleAt)
+		body := hooktest.AlertmanagerBody(m)
+		got := decodeAs(t, "application/json", body, m)
+		if got.EventType() != status || got.ResourceKey() != hooktest.AlertmanagerGroupKey || got.Version != "4" ||
+			len(got.Fingerprints()) != 2 || got.Fingerprints()[0] == got.Fingerprints()[1] {
+			t.Errorf("%s: EventType %q ResourceKey %q fingerprints %q", status, got.EventType(), got.ResourceKey(), got.Fingerprints())
+		}
+		if !bytes.HasSuffix(body, []byte("}\n")) || !bytes.Contains(body, []byte(`"endsAt":"`)) {
+			t.Errorf("body is not written as Alertmanager writes it:\n%s", body)
+		}
+		if status == "firing" {
+			firing = got
+			if !bytes.Contains(body, []byte(`"endsAt":"0001-01-01T00:00:00Z"`)) {
+				t.Errorf("a firing alert's endsAt is not the zero time:\n%s", body)
+			}
+		} else {
+			resolved = got
+		}
+	}
+	if !resolved.OccurredAt().After(firing.OccurredAt().Add(-time.Second)) || !firing.OccurredAt().Equal(sampleAt.Truncate(time.Millisecond)) {
+		t.Errorf("firing at %v, resolved at %v", firing.OccurredAt(), resolved.OccurredAt())
+	}
+	// A repeat is byte-identical.
+	a := hooktest.AlertmanagerBody(hooktest.AlertmanagerMessage("firing", sampleAt))
+	if !bytes.Equal(a, hooktest.AlertmanagerBody(hooktest.AlertmanagerMessage("firing", sampleAt))) {
+		t.Error("two renderings of one notification differ")
 	}
 }

@@ -2,9 +2,11 @@ package hooktest
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hookseal/hookseal/verify"
@@ -54,16 +56,54 @@ func GitHub(secret string) *Signer { return NewSigner(verify.GitHubScheme(), sec
 func Stripe(secrets ...string) *Signer { return NewSigner(verify.StripeScheme(), secrets...) }
 
 // StandardWebhooks signs like a Standard Webhooks (Svix) sender, with one
-// "v1,<base64>" entry per secret. Secrets are "whsec_<base64>" strings.
+// entry per secret: "v1,<base64>" (HMAC-SHA256) for a "whsec_<base64>"
+// secret, "v1a,<base64>" (Ed25519) for a "whsk_<base64>" secret key (see
+// [NewStandardWebhooksKey]). Mixing both models a sender moving from one
+// kind to the other. [Signer.StandardWebhooksVerifier] is the receiver's
+// verifier for either.
 func StandardWebhooks(secrets ...string) *Signer {
 	return NewSigner(verify.StandardWebhooksScheme(), secrets...)
+}
+
+// NewStandardWebhooksKey returns a fresh Ed25519 key pair in Standard
+// Webhooks' forms: secretKey ("whsk_...", for [StandardWebhooks] to sign
+// "v1a" entries with) and publicKey ("whpk_...", for
+// verify.StandardWebhooksKeys).
+func NewStandardWebhooksKey() (secretKey, publicKey string) {
+	_, priv, _ := ed25519.GenerateKey(nil) // crypto/rand never fails
+	return verify.FormatStandardWebhooksKey(priv)
+}
+
+// StandardWebhooksVerifier returns the verifier a receiver of this Standard
+// Webhooks sender configures: its "whsec_" secrets as they are and, for its
+// "whsk_" secret keys, their "whpk_" public keys (the receiver never holds a
+// secret key). It fails for a Signer of another scheme or with a key that
+// does not decode.
+func (s *Signer) StandardWebhooksVerifier(opts ...verify.Option) (*verify.StandardWebhooksAuth, error) {
+	if s.scheme.SecretFormat != verify.SecretWhsec || s.scheme.Format != verify.FormatVersioned {
+		return nil, errors.New("hooktest: StandardWebhooksVerifier needs a Standard Webhooks signer")
+	}
+	keys := make([]string, len(s.secrets))
+	for i, k := range s.secrets {
+		keys[i] = k
+		if strings.HasPrefix(k, "whsk_") {
+			pub, err := verify.StandardWebhooksPublicKey(k)
+			if err != nil {
+				return nil, err
+			}
+			keys[i] = pub
+		}
+	}
+	return verify.StandardWebhooksKeys(verify.Secrets(keys...), opts...)
 }
 
 // Scheme returns the scheme the Signer follows.
 func (s *Signer) Scheme() verify.Scheme { return s.scheme }
 
 // Verifier returns the verifier a receiver would configure for this sender:
-// the same scheme, accepting every secret the Signer signs with.
+// the same scheme, accepting every secret the Signer signs with. For a
+// Standard Webhooks signer with "whsk_" keys use
+// [Signer.StandardWebhooksVerifier].
 func (s *Signer) Verifier(opts ...verify.Option) (*verify.HMACAuth, error) {
 	return verify.HMAC(s.scheme, verify.Secrets(s.secrets...), opts...)
 }

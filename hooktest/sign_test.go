@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +230,54 @@ func TestRequestErrors(t *testing.T) {
 	req, err := hooktest.Request("/x", []byte("a=b"), hooktest.TokenHeader("Content-Type", "text/plain"))
 	if err != nil || req.Header.Get("Content-Type") != "text/plain" || req.Method != "POST" {
 		t.Errorf("Request kept the caller's Content-Type? %v %v", req, err)
+	}
+}
+
+// A Standard Webhooks signer with whsk_ keys makes v1a entries, mixed with
+// v1 entries for its whsec_ secrets; the receiver's verifier holds the
+// whpk_ public keys, and accepts the delivery with any one of the keys.
+func TestStandardWebhooksV1a(t *testing.T) {
+	sk1, pk1 := hooktest.NewStandardWebhooksKey()
+	sk2, pk2 := hooktest.NewStandardWebhooksKey()
+	s := hooktest.StandardWebhooks(sk1, whsecA, sk2)
+	signed, err := s.Sign(otherBody, hooktest.WithTimestamp(now), hooktest.WithID("msg_v1a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := strings.Fields(signed.Header.Get("Webhook-Signature"))
+	if len(entries) != 3 || !strings.HasPrefix(entries[0], "v1a,") || !strings.HasPrefix(entries[1], "v1,") || !strings.HasPrefix(entries[2], "v1a,") {
+		t.Fatalf("webhook-signature = %q", entries)
+	}
+	v, err := s.StandardWebhooksVerifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := v.Verify(signed.Header, signed.Body); err != nil || d.SecretID != "s1" || d.ID != "msg_v1a" {
+		t.Fatalf("Verify: %+v, %v", d, err)
+	}
+	for i, keys := range [][]string{{pk2}, {whsecA}, {pk1}} {
+		v, err := verify.StandardWebhooksKeys(verify.Secrets(keys...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(signed.Header, signed.Body); err != nil {
+			t.Errorf("receiver %d: %v", i, err)
+		}
+	}
+	// Tampered, it fails; a stranger's public key accepts nothing.
+	bad, _ := s.Sign(otherBody, hooktest.Tampered())
+	if _, err := v.Verify(bad.Header, bad.Body); !errors.Is(err, verify.ErrInvalidSignature) {
+		t.Errorf("tampered: %v", err)
+	}
+	_, pk3 := hooktest.NewStandardWebhooksKey()
+	stranger, _ := verify.StandardWebhooksKeys(verify.Secrets(pk3))
+	if _, err := stranger.Verify(signed.Header, signed.Body); !errors.Is(err, verify.ErrInvalidSignature) {
+		t.Errorf("stranger: %v", err)
+	}
+	if _, err := hooktest.Checkly("x").StandardWebhooksVerifier(); err == nil {
+		t.Error("StandardWebhooksVerifier of a Checkly signer succeeded")
+	}
+	if _, err := hooktest.StandardWebhooks("whsk_AAAA").Sign(otherBody); err == nil {
+		t.Error("Sign with a 3-byte whsk_ key succeeded")
 	}
 }

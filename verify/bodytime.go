@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -84,4 +85,67 @@ func (d *bodyDecoder) put() {
 	d.r.Reset(nil)
 	d.dec.Reset(&d.r)
 	bodyDecoders.Put(d)
+}
+
+// parsePointer splits a JSON Pointer (RFC 6901) into its reference tokens,
+// unescaping "~1" and "~0". The empty pointer (the whole body) is not a
+// member and is refused.
+func parsePointer(p string) ([]string, error) {
+	if !strings.HasPrefix(p, "/") {
+		return nil, errors.New("a JSON Pointer starts with '/'")
+	}
+	toks := strings.Split(p[1:], "/")
+	for i, t := range toks {
+		if strings.Contains(strings.ReplaceAll(strings.ReplaceAll(t, "~0", ""), "~1", ""), "~") {
+			return nil, errors.New("'~' in a JSON Pointer must be followed by 0 or 1")
+		}
+		toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+	}
+	return toks, nil
+}
+
+// bodyString returns the string at path in a JSON body made of nested
+// objects, read with the JSON reader the event decoders use: ok is false
+// when the body is not JSON, a member on the way is missing or not an
+// object, the value is not a string, or a name is repeated on the way (the
+// decoders refuse such a body, so nothing is taken from it).
+func bodyString(body []byte, path []string) (string, bool) {
+	d := bodyDecoders.Get().(*bodyDecoder)
+	defer d.put()
+	d.r.Reset(body)
+	d.dec.Reset(&d.r)
+	for depth, name := range path {
+		if tok, err := d.dec.ReadToken(); err != nil || tok.Kind() != '{' {
+			return "", false
+		}
+		for {
+			tok, err := d.dec.ReadToken()
+			if err != nil || tok.Kind() == '}' {
+				return "", false
+			}
+			if tok.String() == name {
+				break
+			}
+			if d.dec.SkipValue() != nil {
+				return "", false
+			}
+		}
+		if depth == len(path)-1 {
+			v, err := d.dec.ReadToken()
+			if err != nil || v.Kind() != '"' {
+				return "", false
+			}
+			val := v.String()
+			// The rest must hold no second member of that name (the
+			// decoder refuses duplicates) and be well formed.
+			for {
+				if _, err := d.dec.ReadToken(); err == io.EOF {
+					return val, true
+				} else if err != nil {
+					return "", false
+				}
+			}
+		}
+	}
+	return "", false
 }

@@ -8,8 +8,11 @@
 // middleware package turns the decision into an HTTP answer.
 //
 // Senders that sign with HMAC-SHA256 are described by a [Scheme] and verified
-// by [NewHMAC]. Presets cover Checkly, StatusStack, Grafana Alerting, GitHub,
-// Stripe and Standard Webhooks; any other HMAC sender is a Scheme value away.
+// by [HMAC]. Presets cover Checkly, StatusStack, Grafana Alerting, GitHub,
+// Stripe, Standard Webhooks and PagerDuty; any other HMAC sender is a Scheme
+// value away. Standard Webhooks' asymmetric "v1a" signatures (Ed25519,
+// "whpk_" public keys), alone or mixed with "v1" in one header, are verified
+// by [StandardWebhooksKeys].
 // Senders without signatures (Grafana OnCall, Datadog) are verified by a
 // shared token, HTTP Basic credentials, a verbatim Authorization value, or a
 // JWT bearer token.

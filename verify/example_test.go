@@ -1,6 +1,8 @@
 package verify_test
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -174,4 +176,29 @@ func ExampleScheme_ParseSignatures() {
 	mac, _ := s.MAC("whsec_test", body, sigs.Timestamp, "")
 	fmt.Println(len(sigs.MACs), sigs.Timestamp, string(mac) == string(sigs.MACs[0]))
 	// Output: 1 1795420800 true
+}
+
+// Standard Webhooks' asymmetric signatures: the sender signs with an
+// Ed25519 secret key ("whsk_..."), the receiver holds only the public key
+// ("whpk_..."). During a move from HMAC to Ed25519 the sender puts a "v1"
+// and a "v1a" entry in one header, and a receiver configured with either
+// key accepts it.
+func ExampleStandardWebhooksKeys() {
+	seed := make([]byte, ed25519.SeedSize) // a real key comes from crypto/rand
+	secretKey, publicKey := verify.FormatStandardWebhooksKey(ed25519.NewKeyFromSeed(seed))
+	whsec := "whsec_" + base64.StdEncoding.EncodeToString([]byte("an-older-symmetric-secret"))
+	body := []byte(`{"type":"user.created","data":{"id":"u_1"}}`)
+
+	// What the sender sends (in a test; the sender does this for real).
+	header, _ := verify.StandardWebhooksScheme().Sign(body,
+		verify.SignOptions{ID: "msg_1", Timestamp: time.Unix(1763884800, 0)}, whsec, secretKey)
+
+	v, err := verify.StandardWebhooksKeys([]verify.Secret{{ID: "ed25519-2026", Value: publicKey}})
+	if err != nil {
+		panic(err)
+	}
+	d, err := v.Verify(header, body)
+	fmt.Println(err, d.SecretID, d.ID, d.TimestampSigned)
+	// Output:
+	// <nil> ed25519-2026 msg_1 true
 }

@@ -25,10 +25,11 @@ type HMACAuth struct {
 
 	keys []*hmacKey
 
-	bodyOnly   bool // Signed is exactly "{body}": the MAC can be the dedupe key
-	idSigned   bool // Signed contains {id}: the id is the dedupe key
-	tsInSigned bool // Signed contains {timestamp}
-	tsSigned   bool // Delivery.TimestampSigned
+	idPath     []string // IDField, split
+	bodyOnly   bool     // Signed is exactly "{body}": the MAC can be the dedupe key
+	idSigned   bool     // Signed contains {id}: the id is the dedupe key
+	tsInSigned bool     // Signed contains {timestamp}
+	tsSigned   bool     // Delivery.TimestampSigned
 }
 
 // hmacKey is one active secret with a pool of keyed HMAC states. hmac.New
@@ -92,6 +93,7 @@ func HMAC(scheme Scheme, secrets []Secret, opts ...Option) (*HMACAuth, error) {
 		bodyOnly:  len(parts) == 1 && parts[0].kind == partBody,
 		tsSigned:  scheme.signsTimestamp(parts),
 	}
+	v.idPath, _ = parsePointer(scheme.IDField) // validated above
 	for _, p := range parts {
 		v.idSigned = v.idSigned || p.kind == partID
 		v.tsInSigned = v.tsInSigned || p.kind == partTimestamp
@@ -181,6 +183,15 @@ func (v *HMACAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	d.Timestamp = ts
 	d.TimestampSigned = v.tsSigned && !ts.IsZero()
 	d.BodySigned = true
+	if v.idPath != nil {
+		// The body is signed, so an id in it is; a body without one keeps
+		// the key below.
+		if bid, ok := bodyString(body, v.idPath); ok && bid != "" && len(bid) <= maxIDLen {
+			d.ID = bid
+			d.Key = keyFromID(v.provider, d.Scope, bid)
+			return d, nil
+		}
+	}
 	switch {
 	case v.idSigned:
 		d.ID = id

@@ -8,6 +8,7 @@ const (
 	ProviderGitHub           = "github"
 	ProviderStripe           = "stripe"
 	ProviderStandardWebhooks = "standardwebhooks"
+	ProviderPagerDuty        = "pagerduty"
 )
 
 // ChecklyScheme is Checkly's alert-webhook signature: x-checkly-signature is
@@ -118,6 +119,34 @@ func StandardWebhooksScheme() Scheme {
 	}
 }
 
+// PagerDutyScheme is PagerDuty's Generic Webhooks (v3) signature:
+// X-PagerDuty-Signature is a comma-separated list of "v1=<hex>" entries,
+// each the HMAC-SHA256 of the raw body under one of the subscription's
+// secrets (several while a secret is rotated; any one matching passes).
+//
+// PagerDuty sends no timestamp header. The body's event.id, which the
+// signature covers, is Delivery.ID and the dedupe key (IDField); its
+// event.occurred_at, also signed, is the event's time, judged and ordered
+// on by a route decoding into package event/pagerduty's Message (which
+// implements event.Stamped).
+func PagerDutyScheme() Scheme {
+	return Scheme{
+		Provider:        ProviderPagerDuty,
+		SignatureHeader: "X-PagerDuty-Signature",
+		Format:          FormatKeyValue,
+		Version:         "v1",
+		Encoding:        EncodingHex,
+		Signed:          "{body}",
+		IDField:         "/event/id",
+	}
+}
+
+// PagerDuty returns a verifier for PagerDuty v3 webhooks. See
+// PagerDutyScheme.
+func PagerDuty(secrets []Secret, opts ...Option) (*HMACAuth, error) {
+	return HMAC(PagerDutyScheme(), secrets, opts...)
+}
+
 // Checkly returns a verifier for Checkly alert webhooks. See ChecklyScheme.
 func Checkly(secrets []Secret, opts ...Option) (*HMACAuth, error) {
 	return HMAC(ChecklyScheme(), secrets, opts...)
@@ -146,8 +175,10 @@ func Stripe(secrets []Secret, opts ...Option) (*HMACAuth, error) {
 	return HMAC(StripeScheme(), secrets, opts...)
 }
 
-// StandardWebhooks returns a verifier for Standard Webhooks senders. Secrets
-// are "whsec_..." strings. See StandardWebhooksScheme.
+// StandardWebhooks returns a verifier for Standard Webhooks senders that
+// sign with HMAC ("v1" entries). Secrets are "whsec_..." strings. See
+// StandardWebhooksScheme. For senders that sign with Ed25519 ("v1a"
+// entries, "whpk_..." public keys), or both, use StandardWebhooksKeys.
 func StandardWebhooks(secrets []Secret, opts ...Option) (*HMACAuth, error) {
 	return HMAC(StandardWebhooksScheme(), secrets, opts...)
 }

@@ -73,6 +73,15 @@ type Scheme struct {
 	// ("webhook-id"). When Signed contains {id}, the header is required.
 	IDHeader string
 
+	// IDField is a JSON Pointer (RFC 6901, "/event/id") to a string member
+	// of a JSON body that carries the sender's own id for the event
+	// (PagerDuty's event.id). The body is signed, so the id is: it becomes
+	// Delivery.ID and the dedupe key, so a retry is known by the sender's
+	// id even if its bytes were written differently. A body without it
+	// (or not JSON) keeps the key the scheme would otherwise derive.
+	// Exclusive with IDHeader.
+	IDField string
+
 	// SecretFormat says how configured secrets are turned into HMAC keys.
 	SecretFormat SecretFormat
 }
@@ -116,7 +125,9 @@ const (
 
 	// SecretWhsec decodes "whsec_<base64>" secrets to their bytes (Standard
 	// Webhooks). A secret without the prefix is decoded as base64 too; one
-	// that does not decode is a construction error.
+	// that does not decode is a construction error. Scheme.Sign also takes
+	// "whsk_" Ed25519 secret keys under this format, for "v1a" entries
+	// (see StandardWebhooksKeys).
 	SecretWhsec
 )
 
@@ -204,6 +215,12 @@ func secretKey(value string, f SecretFormat) ([]byte, error) {
 		}
 		return []byte(value), nil
 	case SecretWhsec:
+		switch {
+		case strings.HasPrefix(value, prefixWhpk):
+			return nil, errorf(ErrInvalidConfig, "a whpk_ public key checks v1a (Ed25519) signatures, not v1 HMACs: verify with StandardWebhooksKeys")
+		case strings.HasPrefix(value, prefixWhsk):
+			return nil, errorf(ErrInvalidConfig, "a whsk_ secret key makes v1a (Ed25519) signatures, not v1 HMACs")
+		}
 		v := strings.TrimPrefix(value, "whsec_")
 		key, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(key) == 0 {
@@ -267,6 +284,14 @@ func (s *Scheme) validate() ([]signedPart, error) {
 	}
 	if s.RequireTimestamp && sources == 0 {
 		return nil, errorf(ErrInvalidConfig, "%s scheme: RequireTimestamp is set but no timestamp source is", s.Provider)
+	}
+	if s.IDField != "" {
+		if s.IDHeader != "" {
+			return nil, errorf(ErrInvalidConfig, "%s scheme: set only one of IDHeader and IDField", s.Provider)
+		}
+		if _, err := parsePointer(s.IDField); err != nil {
+			return nil, errorf(ErrInvalidConfig, "%s scheme: IDField: %v", s.Provider, err)
+		}
 	}
 	if s.IDHeader != "" && !validHeaderName(s.IDHeader) {
 		return nil, errorf(ErrInvalidConfig, "%s scheme: IDHeader %q is not a header name", s.Provider, s.IDHeader)

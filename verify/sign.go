@@ -1,10 +1,12 @@
 package verify
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -49,6 +51,11 @@ func (s Scheme) MAC(secret string, body []byte, timestamp, id string) ([]byte, e
 //
 // A TimestampField scheme (StatusStack) reads its time from the body, so
 // Sign leaves the body as given.
+//
+// Under SecretWhsec with FormatVersioned (Standard Webhooks), a "whsk_"
+// secret key signs with Ed25519 and gives a "v1a" entry; "whsec_" secrets
+// give "v1" entries, so one call can mix both, as a sender moving between
+// them does.
 func (s Scheme) Sign(body []byte, o SignOptions, secrets ...string) (http.Header, error) {
 	if len(secrets) == 0 {
 		return nil, errorf(ErrNoSecret, "pass at least one secret to sign with")
@@ -77,7 +84,20 @@ func (s Scheme) Sign(body []byte, o SignOptions, secrets ...string) (http.Header
 	}
 
 	sigs := make([]string, len(secrets))
+	versions := make([]string, len(secrets))
 	for i, secret := range secrets {
+		versions[i] = s.Version
+		if s.SecretFormat == SecretWhsec && s.Format == FormatVersioned && strings.HasPrefix(secret, prefixWhsk) {
+			// Standard Webhooks' asymmetric signature: Ed25519 over the
+			// same content, as a "v1a" entry.
+			key, err := parseSigningKey(secret)
+			if err != nil {
+				return nil, fmt.Errorf("secret %d: %w", i+1, err)
+			}
+			sigs[i] = base64.StdEncoding.EncodeToString(ed25519.Sign(key, signedBytes(parts, body, ts, o.ID)))
+			versions[i] = versionV1a
+			continue
+		}
 		mac, err := s.MAC(secret, body, ts, o.ID)
 		if err != nil {
 			return nil, err
@@ -105,7 +125,7 @@ func (s Scheme) Sign(body []byte, o SignOptions, secrets ...string) (http.Header
 	case FormatVersioned:
 		entries := make([]string, len(sigs))
 		for i, sig := range sigs {
-			entries[i] = s.Version + "," + sig
+			entries[i] = versions[i] + "," + sig
 		}
 		h.Set(s.SignatureHeader, strings.Join(entries, " "))
 	}

@@ -91,8 +91,8 @@ func parseKeyValue(value string, s *Scheme, out *parsedHeader) error {
 		if !ok {
 			return errorf(ErrMalformedSignature, "%s entry %d is not key=value", s.SignatureHeader, entries)
 		}
-		switch k {
-		case s.TimestampKey:
+		switch {
+		case s.TimestampKey != "" && k == s.TimestampKey:
 			if out.timestamp != "" {
 				return errorf(ErrMalformedSignature, "%s carries %q twice", s.SignatureHeader, s.TimestampKey)
 			}
@@ -100,7 +100,7 @@ func parseKeyValue(value string, s *Scheme, out *parsedHeader) error {
 				return errorf(ErrMalformedSignature, "%s has an empty %q entry", s.SignatureHeader, s.TimestampKey)
 			}
 			out.timestamp = v
-		case s.Version:
+		case k == s.Version:
 			if err := out.list.add(v, s.Encoding, s.SignatureHeader); err != nil {
 				return err
 			}

@@ -57,6 +57,8 @@ func schemeFor(t testing.TB, provider, tsHeader string) Scheme {
 		return StripeScheme()
 	case ProviderStandardWebhooks:
 		return StandardWebhooksScheme()
+	case ProviderPagerDuty:
+		return PagerDutyScheme()
 	}
 	t.Fatalf("no scheme for provider %q", provider)
 	return Scheme{}

@@ -89,6 +89,7 @@ type routeSpec struct {
 	user     string          // basic's and datadog's user name
 	jwt      *jwt.Config     // datadog's bearer tokens
 	jwtFlags string          // what JWT errors name: the flags or the file's key
+	repeat   time.Duration   // alertmanager's repeat_interval; 0 for the default
 
 	order, strict bool
 	keys          event.KeyMap

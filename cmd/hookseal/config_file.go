@@ -79,6 +79,7 @@ type fileRoute struct {
 	Strict          bool              `yaml:"strict"`
 	Keys            map[string]string `yaml:"keys"`
 	Upstream        *fileUpstream     `yaml:"upstream"`
+	RepeatInterval  *time.Duration    `yaml:"repeat_interval"`
 }
 
 type fileJWT struct {

@@ -237,6 +237,7 @@ func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 		{"timestamp_header", fr.TimestampHeader != "", "grafana"},
 		{"jwt", fr.JWT != nil, "datadog"},
 		{"scheme", fr.Scheme != nil, "hmac"},
+		{"repeat_interval", fr.RepeatInterval != nil, "alertmanager"},
 	}
 	for _, o := range only {
 		if o.set && !strings.Contains(" "+o.kinds+" ", " "+k.name+" ") {
@@ -245,7 +246,7 @@ func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 	}
 	if fr.Order && !k.typed {
 		bad("order", "order: sender %s has no event type hookseal decodes, so nothing names a resource to order by; "+
-			"ordering works for checkly, statusstack, grafana, oncall and datadog", k.name)
+			"ordering works for checkly, statusstack, grafana, oncall, datadog, pagerduty and alertmanager", k.name)
 	}
 	if fr.Strict && !k.typed {
 		bad("strict", "strict: sender %s's bodies are forwarded as they are; there is nothing they could lack", k.name)
@@ -254,6 +255,12 @@ func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 		r.keys(rs, fr, at("keys"))
 	}
 
+	if fr.RepeatInterval != nil {
+		if *fr.RepeatInterval < verify.MinRepeatInterval {
+			bad("repeat_interval", "repeat_interval %s is shorter than %s: give the receiver route's repeat_interval from alertmanager.yml", *fr.RepeatInterval, verify.MinRepeatInterval)
+		}
+		rs.repeat = *fr.RepeatInterval
+	}
 	if fr.Secrets != nil {
 		rs.secrets = r.secrets(fr.Secrets, at("secrets"), fr.Path)
 	}
@@ -434,7 +441,7 @@ func (r *resolver) scheme(rs *routeSpec, fr *fileRoute, at func(...any) []any) {
 	if len(rs.secrets) == 0 {
 		return
 	}
-	if _, err := verify.HMAC(rs.scheme, rs.secrets); err != nil {
+	if _, err := hmacVerifier(rs.sender.name, rs.scheme, rs.secrets); err != nil {
 		key := "secrets"
 		if errors.Is(err, verify.ErrInvalidConfig) && fr.Scheme != nil && !strings.Contains(err.Error(), "secret") {
 			key = "scheme"

@@ -13,13 +13,17 @@ import (
 	"github.com/hookseal/hookseal/verify"
 )
 
+// swSigningKey is a Standard Webhooks Ed25519 secret key, which belongs to
+// the sender: a route configured with it is refused.
+var swSigningKey, _ = hooktest.NewStandardWebhooksKey()
+
 // Every mistake in a config file is a usage error (exit 2) naming the file
 // and the line to fix, and never a secret; --check of a good file exits 0.
 func TestProxyConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "blank.secret", "\n \n")
 	writeFile(t, dir, "ok.secret", "from-a-file-s3cr3t\n")
-	env := []string{tChecklyEnv, tProxyEnv, "HOOKSEAL_REDIS_URL=redis://:hunter2@127.0.0.1:1/0", "BLANK= ", "BAD_WHSEC=whsec_%%%"}
+	env := []string{tChecklyEnv, tProxyEnv, "HOOKSEAL_REDIS_URL=redis://:hunter2@127.0.0.1:1/0", "BLANK= ", "BAD_WHSEC=whsec_%%%", "SW_SIGNING_KEY=" + swSigningKey}
 	const head = "upstream: {url: http://127.0.0.1:3000/hooks, secret: {env: HOOKSEAL_PROXY_SECRET}}\ninbox: {enabled: false}\n"
 	const checkly = "routes:\n  - {path: /c, sender: checkly, secrets: {env: CHECKLY_WEBHOOK_SECRET}}\n"
 	cases := []struct {
@@ -41,7 +45,7 @@ func TestProxyConfigErrors(t *testing.T) {
 		{"bad listen", head + "listen: 8080\n" + checkly, 3, `listen "8080": want host:port`},
 		{"no path", head + "routes:\n  - sender: checkly\n", 4, "route 1 has no path"},
 		{"relative path", head + "routes:\n  - {path: c, sender: checkly}\n", 4, `path "c": want an absolute path`},
-		{"unknown sender", head + "routes:\n  - path: /c\n    sender: pagerduty\n", 5, `sender "pagerduty" is not one of checkly,`},
+		{"unknown sender", head + "routes:\n  - path: /c\n    sender: opsgenie\n", 5, `sender "opsgenie" is not one of checkly,`},
 		{"missing sender", head + "routes:\n  - path: /c\n", 4, "no sender"},
 		{"missing secret variable", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: NOT_SET_ANYWHERE}\n", 6, "neither NOT_SET_ANYWHERE nor NOT_SET_ANYWHERE_FILE is set"},
 		{"blank secret variable", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: BLANK}\n", 6, "BLANK: no secret configured"},
@@ -55,6 +59,9 @@ func TestProxyConfigErrors(t *testing.T) {
 		{"keys for a sender without variables", head + "routes:\n  - path: /s\n    sender: statusstack\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    keys: {kind: event}\n", 7, "keys: sender statusstack has no template variables"},
 		{"keys with an unknown variable", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    keys:\n      kind: ALERT_KIND\n", 7, `"ALERT_KIND" is not a variable`},
 		{"setting of another sender", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    header: X-Token\n", 7, "header is not a setting of sender checkly"},
+		{"repeat_interval of another sender", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    repeat_interval: 4h\n", 7, "repeat_interval is not a setting of sender checkly"},
+		{"repeat_interval too short", head + "routes:\n  - path: /am\n    sender: alertmanager\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    repeat_interval: 30s\n", 7, "repeat_interval 30s is shorter than 1m0s"},
+		{"a whsk_ key on a standardwebhooks route", head + "routes:\n  - path: /sw\n    sender: standardwebhooks\n    secrets: {env: SW_SIGNING_KEY}\n", 6, "whsk_ secret key, which signs"},
 		{"hmac without a scheme", head + "routes:\n  - path: /h\n    sender: hmac\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n", 5, "sender hmac needs scheme"},
 		{"hmac bad encoding", head + "routes:\n  - path: /h\n    sender: hmac\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    scheme:\n      signature_header: X-Sig\n      encoding: base32\n", 9, `scheme encoding "base32": want one of base64, hex`},
 		{"hmac bad template", head + "routes:\n  - path: /h\n    sender: hmac\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    scheme:\n      signature_header: X-Sig\n      signed: \"{timestamp}\"\n", 7, "body"},
@@ -90,7 +97,7 @@ func TestProxyConfigErrors(t *testing.T) {
 			if r.stdout != "" {
 				t.Errorf("stdout: %s", r.stdout)
 			}
-			noSecrets(t, []string{r.stdout, r.stderr}, "hunter2", lChecklyNew, tProxySecret)
+			noSecrets(t, []string{r.stdout, r.stderr}, "hunter2", lChecklyNew, tProxySecret, swSigningKey)
 		})
 	}
 	for _, args := range [][]string{{"proxy"}, {"proxy", "--config", "a.yaml", "--check", "b.yaml"}, {"proxy", "--config", filepath.Join(dir, "nope.yaml")}} {
@@ -112,7 +119,8 @@ func TestProxyEverySender(t *testing.T) {
 	writeFile(t, dir, "jwks.json", string(iss.JWKS()))
 	writeFile(t, dir, "gh.secret", "gh-new-s3cr3t\ngh-old-s3cr3t\n")
 	sw := "whsec_" + "c3RhbmRhcmQtd2ViaG9va3MtczNjcjN0LWZvci10ZXN0cw=="
-	env := []string{tChecklyEnv, tProxyEnv, "STATUSSTACK_WEBHOOK_SECRET=" + lStatusStack, "GRAFANA_SECRET=grafana-s3cr3t",
+	swSK, swPK := hooktest.NewStandardWebhooksKey()
+	env := []string{"PD_SECRET=pd-s3cr3t", "AM_AUTH=Bearer am-t0ken", "SW_KEYS=" + swPK + "," + sw, tChecklyEnv, tProxyEnv, "STATUSSTACK_WEBHOOK_SECRET=" + lStatusStack, "GRAFANA_SECRET=grafana-s3cr3t",
 		"ONCALL_AUTHORIZATION=" + lOnCall, "DD_PASSWORD=" + lDDPassword, "STRIPE_SECRET=whsec_stripe-s3cr3t", "SW_SECRET=" + sw,
 		"ACME_SECRET=acme-s3cr3t", "TOKEN=t0ken-value-s3cr3t", "BASIC_PASSWORD=basic-passw0rd"}
 	up := startUpstream(t, nil)
@@ -134,6 +142,9 @@ routes:
   - {path: /github, sender: github, secrets: {file: gh.secret}}
   - {path: /stripe, sender: stripe, secrets: {env: STRIPE_SECRET}}
   - {path: /sw, sender: standardwebhooks, secrets: {env: SW_SECRET}}
+  - {path: /swv1a, sender: standardwebhooks, secrets: {env: SW_KEYS}}
+  - {path: /pagerduty, sender: pagerduty, secrets: {env: PD_SECRET}, order: true}
+  - {path: /alertmanager, sender: alertmanager, secrets: {env: AM_AUTH}, repeat_interval: 1h, order: true}
   - path: /acme
     sender: hmac
     provider: acme
@@ -154,7 +165,7 @@ routes:
 	path := writeFile(t, dir, "proxy.yaml", config)
 	r := hookseal(t, nil, env, "proxy", "--check", path)
 	wantCode(t, r, 0)
-	if !strings.Contains(r.stdout, "ok: 11 route(s)") {
+	if !strings.Contains(r.stdout, "ok: 14 route(s)") {
 		t.Errorf("--check: %s", r.stdout)
 	}
 	p := startServing(t, env, "proxy", "--config", path)
@@ -182,6 +193,8 @@ routes:
 		Encoding: verify.EncodingBase64, Signed: "{timestamp}.{id}.{body}", TimestampKey: "t", TimestampFormat: verify.TimestampUnixSeconds,
 		RequireTimestamp: true, IDHeader: "X-Acme-Id"}
 	any := []byte(`{"anything":"goes"}`)
+	pd := hooktest.PagerDutyBody(hooktest.PagerDutyEvent("incident.resolved", now))
+	am := hooktest.AlertmanagerBody(hooktest.AlertmanagerMessage("firing", now))
 	sent := []struct {
 		path string
 		body []byte
@@ -196,6 +209,9 @@ routes:
 		{"/github", any, sign(hooktest.GitHub("gh-old-s3cr3t"), any)},
 		{"/stripe", any, sign(hooktest.Stripe("whsec_stripe-s3cr3t"), any)},
 		{"/sw", any, sign(hooktest.StandardWebhooks(sw), any, hooktest.WithID("msg_1"))},
+		{"/swv1a", any, sign(hooktest.StandardWebhooks(swSK), any, hooktest.WithID("msg_2"))},
+		{"/pagerduty", pd, sign(hooktest.PagerDuty("pd-s3cr3t"), pd)},
+		{"/alertmanager", am, hooktest.BearerHeader("am-t0ken")},
 		{"/acme", any, sign(hooktest.NewSigner(acme, "acme-s3cr3t"), any, hooktest.WithID("evt_1"))},
 		{"/token", any, hooktest.TokenHeader("X-Hook-Token", "t0ken-value-s3cr3t")},
 		{"/basic", any, hooktest.BasicHeader("hooks", "basic-passw0rd")},
@@ -214,14 +230,15 @@ routes:
 	want := map[string]string{
 		"checkly": "checkly ALERT_FAILURE", "statusstack": "statusstack monitor.down", "grafana": "grafana firing", "oncall": "oncall acknowledge",
 		"datadog": "datadog query_alert_monitor", "github": "github ", "stripe": "stripe ", "sw": "standardwebhooks ", "acme": "acme ",
-		"token": "token ", "basic": "basic ",
+		"token": "token ", "basic": "basic ", "swv1a": "standardwebhooks ", "pagerduty": "pagerduty incident.resolved",
+		"alertmanager": "alertmanager firing",
 	}
 	for route, w := range want {
 		if providers[route] != w {
 			t.Errorf("route %s: hop says %q, want %q", route, providers[route], w)
 		}
 	}
-	noSecrets(t, []string{p.stdout.text(), p.stderr.text()}, "gh-old-s3cr3t", "acme-s3cr3t", "t0ken-value-s3cr3t", "basic-passw0rd", lDDPassword, sw)
+	noSecrets(t, []string{p.stdout.text(), p.stderr.text()}, "gh-old-s3cr3t", "acme-s3cr3t", "t0ken-value-s3cr3t", "basic-passw0rd", lDDPassword, sw, swSK, "pd-s3cr3t", "am-t0ken")
 }
 
 // The unit rules of the forwarder: what Retry-After means, which URLs an

@@ -14,6 +14,7 @@ import (
 	"github.com/hookseal/hookseal/event/datadog"
 	"github.com/hookseal/hookseal/event/grafana"
 	"github.com/hookseal/hookseal/event/oncall"
+	"github.com/hookseal/hookseal/event/pagerduty"
 	"github.com/hookseal/hookseal/event/statusstack"
 	"github.com/hookseal/hookseal/hooktest"
 	"github.com/hookseal/hookseal/middleware"
@@ -43,6 +44,7 @@ const (
 	demoOnCallAuth        = "Bearer demo-oncall-token"
 	demoDatadogUser       = "datadog"
 	demoDatadogPassword   = "demo-datadog-password"
+	demoPagerDutySecret   = "demo-pagerduty-secret"
 	demoCheckB            = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e"
 )
 
@@ -76,6 +78,7 @@ func runDemo(e *env, args []string) int {
 		{name: "oncall", secrets: verify.Secrets(demoOnCallAuth)},
 		{name: "datadog", user: demoDatadogUser, secrets: verify.Secrets(demoDatadogPassword)},
 		{name: "grafana", secrets: verify.Secrets(demoGrafanaSecret)},
+		{name: "pagerduty", secrets: verify.Secrets(demoPagerDutySecret)},
 	} {
 		r.path, r.sender, r.provider, r.order = "/"+r.name, findSender(r.name), r.name, true
 		r.scheme, _ = presetScheme(r.name, "")
@@ -149,6 +152,7 @@ func send(e *env, client *http.Client, url string, s demoStep) (outcome, status 
 func demoScript() []demoStep {
 	at := func(d time.Duration) time.Time { return demoNow.Add(d) }
 	checklyA := hooktest.Checkly(demoChecklySecret)
+	pd := hooktest.PagerDuty(demoPagerDutySecret)
 	hmac := func(s *hooktest.Signer, body []byte, opts ...hooktest.Option) func() ([]byte, http.Header, error) {
 		return func() ([]byte, http.Header, error) {
 			d, err := s.Sign(body, opts...)
@@ -199,5 +203,9 @@ func demoScript() []demoStep {
 			hmac(checklyA, checkB(checkly.AlertFailure, at(-2*time.Minute)), hooktest.WithTimestamp(at(0)))},
 		{"Grafana OnCall resolve, same alert group, later", "/oncall", middleware.Processed,
 			plain(hooktest.OnCallBody(hooktest.OnCallEvent(oncall.TypeResolve, at(0))), hooktest.AuthorizationHeader(demoOnCallAuth))},
+		{"PagerDuty incident.resolved (HMAC v1=, signed event.id)", "/pagerduty", middleware.Processed,
+			hmac(pd, hooktest.PagerDutyBody(hooktest.PagerDutyEvent(pagerduty.IncidentResolved, at(-time.Minute))))},
+		{"PagerDuty incident.acknowledged at 11:58, after the resolution", "/pagerduty", middleware.OutOfOrder,
+			hmac(pd, hooktest.PagerDutyBody(hooktest.PagerDutyEvent(pagerduty.IncidentAcknowledged, at(-2*time.Minute))))},
 	}
 }

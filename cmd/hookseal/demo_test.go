@@ -30,6 +30,8 @@ func TestDemo(t *testing.T) {
 		{"Checkly ALERT_RECOVERY, check B", "processed", "200"},
 		{"retry after RECOVERY", "out_of_order", "200"},
 		{"Grafana OnCall resolve", "processed", "200"},
+		{"PagerDuty incident.resolved", "processed", "200"},
+		{"PagerDuty incident.acknowledged at 11:58, after the resolution", "out_of_order", "200"},
 	}
 	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	var table []string
@@ -50,11 +52,11 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	if !strings.Contains(r.stdout, "#") || !strings.Contains(r.stdout, "expected") || !strings.Contains(r.stdout, "actual") ||
-		!strings.Contains(r.stdout, "All 15 deliveries got the expected answer.") {
+		!strings.Contains(r.stdout, "All 17 deliveries got the expected answer.") {
 		t.Errorf("header or summary missing:\n%s", r.stdout)
 	}
 	noSecrets(t, []string{r.stdout, r.stderr}, demoChecklySecret, demoStatusStackSecret, demoGrafanaSecret,
-		"demo-oncall-token", demoDatadogPassword)
+		"demo-oncall-token", demoDatadogPassword, demoPagerDutySecret)
 }
 
 // With --verbose the receiver's JSON lines go to stderr, and still no
@@ -68,5 +70,5 @@ func TestDemoVerbose(t *testing.T) {
 		}
 	}
 	noSecrets(t, []string{r.stdout, r.stderr}, demoChecklySecret, demoStatusStackSecret, demoGrafanaSecret,
-		"demo-oncall-token", demoDatadogPassword)
+		"demo-oncall-token", demoDatadogPassword, demoPagerDutySecret)
 }

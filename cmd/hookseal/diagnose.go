@@ -53,6 +53,11 @@ func (c *check) diagnose(w *strings.Builder, err error) {
 		c.diagnoseCredential(w, err)
 		return
 	}
+	if hasV1aKeys(c.secrets) || hasV1aKeys(c.also) {
+		// Ed25519 keys: no MAC to recompute, so no variant to try.
+		w.WriteString("diagnosis (v1a): an Ed25519 (v1a) signature has no variants to try; check that --secret holds the whpk_ public key of the whsk_ key the sender signs with, and that the body, webhook-id and webhook-timestamp are as sent.\n")
+		return
+	}
 	s := c.p.scheme(c.tsHeader)
 	switch {
 	case errors.Is(err, verify.ErrMissingSignature) && len(c.header.Values(s.SignatureHeader)) == 0:

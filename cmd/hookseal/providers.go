@@ -41,15 +41,39 @@ var providers = []provider{
 	{name: "github", kind: authHMAC, scheme: fixed(verify.GitHubScheme)},
 	{name: "stripe", kind: authHMAC, scheme: fixed(verify.StripeScheme)},
 	{name: "standardwebhooks", kind: authHMAC, scheme: fixed(verify.StandardWebhooksScheme)},
+	{name: "pagerduty", kind: authHMAC, scheme: fixed(verify.PagerDutyScheme)},
 	{name: "oncall", kind: authAuthorization},
+	{name: "alertmanager", kind: authAuthorization},
 	{name: "datadog", kind: authBasic},
 }
 
-const providerList = "checkly, statusstack, grafana, github, stripe, standardwebhooks, oncall, datadog"
+const providerList = "checkly, statusstack, grafana, github, stripe, standardwebhooks, pagerduty, oncall, alertmanager, datadog"
 
 // secretHelp documents --secret for the commands that sign or verify.
 const secretHelp = "the secret; a comma-separated list holds several (rotation). " +
-	"For oncall the exact Authorization value, for datadog user:password (Basic)"
+	"For standardwebhooks whsec_ secrets (v1, HMAC) and, to sign, whsk_ keys (v1a, Ed25519) or, to verify, whpk_ public keys; " +
+	"for oncall and alertmanager the exact Authorization value ('Bearer <token>'), for datadog user:password (Basic)"
+
+// hmacVerifier builds the verifier of an HMAC preset or scheme. Standard
+// Webhooks takes whpk_ public keys (v1a) beside whsec_ secrets (v1), so
+// its receiver is verify.StandardWebhooksKeys.
+func hmacVerifier(sender string, s verify.Scheme, secrets []verify.Secret) (verify.Verifier, error) {
+	if sender == "standardwebhooks" {
+		return verify.StandardWebhooksKeys(secrets)
+	}
+	return verify.HMAC(s, secrets)
+}
+
+// hasV1aKeys reports whether a Standard Webhooks secret list holds an
+// Ed25519 key, which the HMAC diagnosis cannot use.
+func hasV1aKeys(secrets []string) bool {
+	for _, s := range secrets {
+		if strings.HasPrefix(s, "whpk_") || strings.HasPrefix(s, "whsk_") {
+			return true
+		}
+	}
+	return false
+}
 
 func findProvider(name string) (provider, error) {
 	if name == "" {
@@ -82,7 +106,7 @@ func senderHeaders(p provider, secrets []string, body []byte, at time.Time, id, 
 	switch p.kind {
 	case authAuthorization:
 		if len(secrets) > 1 {
-			return nil, usagef("--secret: oncall sends one Authorization value; pass one")
+			return nil, usagef("--secret: %s sends one Authorization value; pass one", p.name)
 		}
 		return hooktest.AuthorizationHeader(secrets[0]), nil
 	case authBasic:

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/event/alertmanager"
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/event/datadog"
 	"github.com/hookseal/hookseal/event/grafana"
 	"github.com/hookseal/hookseal/event/oncall"
+	"github.com/hookseal/hookseal/event/pagerduty"
 	"github.com/hookseal/hookseal/event/statusstack"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/verify"
@@ -43,6 +45,8 @@ var senderKinds = []*senderKind{
 	{name: "grafana", typed: true, auth: authHMAC, route: typedRoute[grafana.Message]},
 	{name: "oncall", typed: true, mapped: true, auth: authAuthorization, route: typedRoute[oncall.Event]},
 	{name: "datadog", typed: true, mapped: true, auth: authDatadog, route: typedRoute[datadog.Event]},
+	{name: "pagerduty", typed: true, auth: authHMAC, route: typedRoute[pagerduty.Message]},
+	{name: "alertmanager", typed: true, auth: authAuthorization, route: typedRoute[alertmanager.Message]},
 	{name: "github", auth: authHMAC, route: typedRoute[rawBody]},
 	{name: "stripe", auth: authHMAC, route: typedRoute[rawBody]},
 	{name: "standardwebhooks", auth: authHMAC, route: typedRoute[rawBody]},
@@ -83,6 +87,8 @@ func presetScheme(name, tsHeader string) (verify.Scheme, bool) {
 		return verify.StripeScheme(), true
 	case "standardwebhooks":
 		return verify.StandardWebhooksScheme(), true
+	case "pagerduty":
+		return verify.PagerDutyScheme(), true
 	}
 	return verify.Scheme{}, false
 }
@@ -102,11 +108,17 @@ func (*rawBody) DecodeBody(string, []byte) error { return nil }
 func (rs *routeSpec) verifier(clock func() time.Time) (verify.Verifier, io.Closer, error) {
 	switch rs.sender.auth {
 	case authHMAC:
-		v, err := verify.HMAC(rs.scheme, rs.secrets)
+		v, err := hmacVerifier(rs.sender.name, rs.scheme, rs.secrets)
 		return v, nil, err
 	case authAuthorization:
 		v, err := verify.Authorization(rs.provider, rs.secrets)
-		return v, nil, err
+		if err != nil || rs.sender.name != "alertmanager" {
+			return v, nil, err
+		}
+		// Alertmanager re-sends an unchanged group's notification, byte
+		// for byte, every repeat_interval: tell a due repeat from a retry.
+		r, err := verify.Repeating(v, rs.repeatInterval())
+		return r, nil, err
 	case authToken:
 		v, err := verify.Token(rs.provider, rs.header, rs.secrets)
 		return v, nil, err
@@ -192,4 +204,16 @@ func typedRoute[T any](v verify.Verifier, act actionFunc, opts []middleware.Opti
 		}
 		return act(ctx, d)
 	}, opts...)
+}
+
+// defaultRepeatInterval is Alertmanager's default repeat_interval.
+const defaultRepeatInterval = 4 * time.Hour
+
+// repeatInterval is an Alertmanager route's repeat_interval: the file's,
+// or Alertmanager's default.
+func (rs *routeSpec) repeatInterval() time.Duration {
+	if rs.repeat > 0 {
+		return rs.repeat
+	}
+	return defaultRepeatInterval
 }

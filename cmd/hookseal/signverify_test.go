@@ -50,6 +50,8 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		{"standardwebhooks", whsec, []string{"--id", "msg_2b3c"}, []byte(`{"type":"user.created"}`), []string{"Webhook-Id", "Webhook-Signature", "Webhook-Timestamp"}},
 		{"oncall", "Bearer oncall-t0ken", nil, hooktest.OnCallBody(hooktest.OnCallEvent("resolve", t0)), []string{"Authorization"}},
 		{"datadog", "dd:dd-passw0rd", nil, hooktest.DatadogDefaultBody(hooktest.DatadogEvent("Triggered", t0)), []string{"Authorization"}},
+		{"pagerduty", "pd-s3cr3t-new,pd-s3cr3t-old", nil, hooktest.PagerDutyBody(hooktest.PagerDutyEvent("incident.triggered", t0)), []string{"X-Pagerduty-Signature"}},
+		{"alertmanager", "Bearer am-t0ken", nil, hooktest.AlertmanagerBody(hooktest.AlertmanagerMessage("firing", t0)), []string{"Authorization"}},
 	}
 	for _, c := range cases {
 		t.Run(c.provider+strings.Join(c.extra, ""), func(t *testing.T) {
@@ -75,7 +77,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 				t.Errorf("verify said:\n%s", v.stdout)
 			}
 			bad := hookseal(t, hooktest.Tamper(c.body), nil, append(verifyArgs, h...)...)
-			if c.provider == "oncall" || c.provider == "datadog" {
+			if c.provider == "oncall" || c.provider == "datadog" || c.provider == "alertmanager" {
 				wantCode(t, bad, 0) // a credential does not cover the body
 			} else {
 				wantCode(t, bad, 1)
@@ -83,7 +85,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 					t.Errorf("tampered body:\n%s", bad.stdout)
 				}
 			}
-			if c.provider != "oncall" && c.provider != "datadog" {
+			if c.provider != "oncall" && c.provider != "datadog" && c.provider != "alertmanager" {
 				for _, secret := range strings.Split(c.secret, ",") {
 					noSecrets(t, []string{s.stdout, s.stderr, v.stdout, v.stderr, bad.stdout, bad.stderr}, secret)
 				}
@@ -150,4 +152,42 @@ func TestSignIsExact(t *testing.T) {
 	if a.stdout == b.stdout || !bytes.HasPrefix([]byte(a.stdout), []byte("X-Hub-Signature-256: sha256=")) {
 		t.Errorf("signatures:\n%s%s", a.stdout, b.stdout)
 	}
+}
+
+// Standard Webhooks v1a: sign with whsk_ keys (and a whsec_ secret: one
+// header mixes v1 and v1a entries), verify with the whpk_ public key; no
+// key is ever printed, and a wrong public key or a whsk_ key on the
+// receiving side is refused clearly.
+func TestSignVerifyStandardWebhooksV1a(t *testing.T) {
+	sk, pk := hooktest.NewStandardWebhooksKey()
+	sk2, pk2 := hooktest.NewStandardWebhooksKey()
+	body := []byte(`{"type":"user.created","data":{"id":"u_1"}}`)
+	s := hookseal(t, body, nil, "sign", "--provider", "standardwebhooks", "--secret", whsec+","+sk+","+sk2, "--timestamp", t0s, "--id", "msg_v1a")
+	wantCode(t, s, 0)
+	if strings.Count(s.stdout, " v1a,") != 2 || !strings.Contains(s.stdout, "Webhook-Signature: v1,") {
+		t.Fatalf("sign printed:\n%s", s.stdout)
+	}
+	h := headerArgs(t, s.stdout)
+	for i, secret := range []string{pk, pk2, "whpk_" + strings.Repeat("A", 43) + "=," + pk2, whsec} {
+		v := hookseal(t, body, nil, append([]string{"verify", "--provider", "standardwebhooks", "--secret", secret, "--now", t0p10}, h...)...)
+		wantCode(t, v, 0)
+		if !strings.HasPrefix(v.stdout, "authentic: standardwebhooks delivery") || !strings.Contains(v.stdout, "delivery id msg_v1a") {
+			t.Errorf("receiver %d: verify said:\n%s", i, v.stdout)
+		}
+		noSecrets(t, []string{s.stdout, s.stderr, v.stdout, v.stderr}, sk, sk2, pk, pk2, strings.TrimPrefix(sk, "whsk_")[:20])
+	}
+	_, other := hooktest.NewStandardWebhooksKey()
+	bad := hookseal(t, body, nil, append([]string{"verify", "--provider", "standardwebhooks", "--secret", other, "--now", t0p10}, h...)...)
+	wantCode(t, bad, 1)
+	if !strings.HasPrefix(bad.stdout, "not authentic: signature invalid") || !strings.Contains(bad.stdout, "diagnosis (v1a)") {
+		t.Errorf("wrong public key:\n%s", bad.stdout)
+	}
+	wrong := hookseal(t, body, nil, append([]string{"verify", "--provider", "standardwebhooks", "--secret", sk, "--now", t0p10}, h...)...)
+	wantCode(t, wrong, 2)
+	if !strings.Contains(wrong.stderr, "whpk_ public key") {
+		t.Errorf("a whsk_ key on the receiver:\n%s", wrong.stderr)
+	}
+	noSecrets(t, []string{bad.stdout, bad.stderr, wrong.stdout, wrong.stderr}, sk, strings.TrimPrefix(sk, "whsk_")[:20])
+	broken := hookseal(t, body, nil, "sign", "--provider", "standardwebhooks", "--secret", "whsk_AAAA", "--id", "m")
+	wantCode(t, broken, 2)
 }

@@ -60,7 +60,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", nil, []string{"sign", "--bogus"}, "-bogus"},
 		{"stray argument", nil, []string{"demo", "now"}, `unexpected argument "now"`},
 		{"sign: no provider", nil, []string{"sign", "--secret", "s"}, "--provider is required"},
-		{"sign: unknown provider", nil, []string{"sign", "--provider", "pagerduty", "--secret", "s"}, `--provider "pagerduty"`},
+		{"sign: unknown provider", nil, []string{"sign", "--provider", "opsgenie", "--secret", "s"}, `--provider "opsgenie"`},
 		{"sign: no secret", nil, []string{"sign", "--provider", "checkly"}, "--secret is required"},
 		{"sign: two secrets, one signature", nil, []string{"sign", "--provider", "checkly", "--secret", "a,b"}, "--secret"},
 		{"sign: empty item", nil, []string{"sign", "--provider", "stripe", "--secret", "a,,b"}, "--secret: no secret configured: secret 2 of 3 is blank"},

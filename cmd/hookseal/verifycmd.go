@@ -115,7 +115,7 @@ func (c *check) verifier(secrets []string) (verify.Verifier, error) {
 	var err error
 	switch c.p.kind {
 	case authHMAC:
-		v, err = verify.HMAC(c.p.scheme(c.tsHeader), verify.Secrets(secrets...))
+		v, err = hmacVerifier(c.p.name, c.p.scheme(c.tsHeader), verify.Secrets(secrets...))
 	case authAuthorization:
 		v, err = verify.Authorization(c.p.name, verify.Secrets(secrets...))
 	case authBasic:

@@ -15,6 +15,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/event/alertmanager"
 )
 
 func decode(t testing.TB, body string) *Message {
@@ -247,7 +248,7 @@ func TestNullsAndMissing(t *testing.T) {
 	}
 	m = decode(t, `{"status": "firing", "alerts": [{"status": "firing", "labels": null, "annotations": null, "startsAt": null, "endsAt": null,
 	  "values": null, "valueString": null, "imageURL": null, "silenceURL": null}, null]}`)
-	if len(m.Alerts) != 2 || !reflect.DeepEqual(m.Alerts[0], Alert{Status: StatusFiring}) || !reflect.DeepEqual(m.Alerts[1], Alert{}) {
+	if len(m.Alerts) != 2 || !reflect.DeepEqual(m.Alerts[0], Alert{AlertFields: alertmanager.AlertFields{Status: StatusFiring}}) || !reflect.DeepEqual(m.Alerts[1], Alert{}) {
 		t.Errorf("null alert members: %+v", m.Alerts)
 	}
 	m = decode(t, `{}`)

@@ -18,6 +18,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/hookseal/hookseal/event"
+	"github.com/hookseal/hookseal/event/alertmanager"
 	"github.com/hookseal/hookseal/event/grafana"
 )
 
@@ -93,16 +94,16 @@ func TestCapturedEvents(t *testing.T) {
 	// Unknown holds the members grafana.Message does not model, as its
 	// decoder writes them.
 	alert := func(group, instance, fingerprint string) grafana.Alert {
-		return grafana.Alert{
+		return grafana.Alert{AlertFields: alertmanager.AlertFields{
 			Status:      "firing",
 			Labels:      map[string]string{"job": "node", "group": group, "instance": instance, "severity": "critical", "alertname": "InstanceDown"},
 			Annotations: map[string]string{"title": "Instance " + instance + " down", "description": instance + " of job node has been down for more than 1 minute."},
 			StartsAt:    utc("2023-06-12T08:24:38.326Z"),
 			EndsAt:      time.Time{}, // "0001-01-01T00:00:00Z"
 			Fingerprint: fingerprint,
-		}
+		}}
 	}
-	wantMessage := grafana.Message{
+	wantMessage := grafana.Message{Notification: alertmanager.Notification[grafana.Alert]{
 		Receiver: "combo",
 		Status:   "firing",
 		Alerts: []grafana.Alert{
@@ -114,7 +115,8 @@ func TestCapturedEvents(t *testing.T) {
 		CommonAnnotations: map[string]string{},
 		Version:           "4",
 		GroupKey:          `{}:{alertname="InstanceDown"}`,
-		Unknown:           jsontext.Value(`{"numFiring":2,"numResolved":0}`),
+	},
+		Unknown: jsontext.Value(`{"numFiring":2,"numResolved":0}`),
 	}
 	var events []*Event
 	for i, tt := range tests {

@@ -22,6 +22,7 @@ BODIES = {
     "github": b'{"action":"opened","number":1}\n',
     "stripe": b'{"id":"evt_1","object":"event","type":"invoice.paid"}',
     "standardwebhooks": b'{"type":"user.created","timestamp":"2025-11-23T08:00:00Z","data":{"id":"u_1"}}',
+    "pagerduty": b'{"event":{"id":"5ac64822-4adc-4fda-ade0-410becf0de4f","event_type":"incident.triggered","resource_type":"incident","occurred_at":"2025-11-23T07:59:58.169Z","agent":null,"client":null,"data":{"id":"PGR0VU2","type":"incident","number":2,"status":"triggered","title":"A little bump in the road","urgency":"high"}}}',
     # Bytes a re-serialising receiver would lose: spacing, key order, unicode.
     "checkly-pretty": '{\n  "ALERT_TYPE": "ALERT_RECOVERY",\n  "CHECK_NAME": "Caf\u00e9 \u2603 check",\n  "TAGS": ["a", "b"]\n}\n'.encode("utf-8"),
 }
@@ -96,6 +97,19 @@ add("standardwebhooks-spec-example", "standardwebhooks", ["whsec_MfKQ9r8GKYqrTwj
     {"Webhook-Id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "Webhook-Timestamp": "1614265330",
      "Webhook-Signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="},
     id="msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp_override=1614265330)
+
+# PagerDuty v3: "v1=<hex>[,v1=<hex>...]" over the raw body, one entry per
+# secret of the subscription (two during a rotation); event.id is the id.
+body = BODIES["pagerduty"]
+add("pagerduty", "pagerduty", ["pd-secret"], body,
+    {"X-PagerDuty-Signature": "v1=" + mac(b"pd-secret", body).hex()},
+    id="5ac64822-4adc-4fda-ade0-410becf0de4f")
+add("pagerduty-rotation", "pagerduty", ["pd-secret-new", "pd-secret-old"], body,
+    {"X-PagerDuty-Signature": "v1=%s,v1=%s" % (mac(b"pd-secret-new", body).hex(), mac(b"pd-secret-old", body).hex())},
+    id="5ac64822-4adc-4fda-ade0-410becf0de4f")
+add("pagerduty-spaces-and-unknown-version", "pagerduty", ["pd-secret"], body,
+    {"X-PagerDuty-Signature": "v0=%s, v1=%s" % ("00" * 32, mac(b"pd-secret", body).hex())},
+    id="5ac64822-4adc-4fda-ade0-410becf0de4f", sign=False)
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vectors.json")
 with open(out, "w") as f:
