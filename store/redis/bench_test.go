@@ -1,12 +1,16 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hookseal/hookseal/inbox"
 	"github.com/hookseal/hookseal/store"
 	redisstore "github.com/hookseal/hookseal/store/redis"
 )
@@ -97,3 +101,119 @@ func keyspace(b *testing.B) func(int) string {
 type atomicCounter struct{ n atomic.Int64 }
 
 func (c *atomicCounter) add() int { return int(c.n.Add(1)) }
+
+// The inbox's cost: Append in a delivery's path (the sender waits for it),
+// and Lease then Ack in its run, against the local redis-server beside
+// inbox.Memory, so one run shows the ratio. Entries are shaped as the
+// middleware appends them: a 64-hex-digit key, the delivery's meta, a
+// 300-byte body.
+//
+//	go test -run '^$' -bench Inbox -benchmem
+
+func BenchmarkInboxAppend(b *testing.B) {
+	forEachInbox(b, func(b *testing.B, ib inbox.Inbox, keys func(int) string) {
+		ctx := context.Background()
+		e := benchEntry("")
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			e.Key = keys(i)
+			if _, added, err := ib.Append(ctx, e); err != nil || !added {
+				b.Fatalf("Append: %v, %v", added, err)
+			}
+		}
+	})
+}
+
+// Concurrent appends, as a busy receiver's requests make them.
+func BenchmarkInboxAppendParallel(b *testing.B) {
+	forEachInbox(b, func(b *testing.B, ib inbox.Inbox, keys func(int) string) {
+		ctx := context.Background()
+		var next atomicCounter
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			e := benchEntry("")
+			for pb.Next() {
+				e.Key = keys(next.add())
+				if _, added, err := ib.Append(ctx, e); err != nil || !added {
+					b.Errorf("Append: %v, %v", added, err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// A run's bookkeeping: lease the next entry, acknowledge it. Entries are
+// appended in batches, off the clock.
+func BenchmarkInboxLeaseAck(b *testing.B) {
+	benchLeaseAck(b, 0)
+}
+
+// The same with the entries spread over 8 resources, each run in order:
+// the turn of a resource passes from entry to entry.
+func BenchmarkInboxLeaseAckResources(b *testing.B) {
+	benchLeaseAck(b, 8)
+}
+
+func benchLeaseAck(b *testing.B, resources int) {
+	forEachInbox(b, func(b *testing.B, ib inbox.Inbox, keys func(int) string) {
+		ctx := context.Background()
+		const batch = 1000
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			if i%batch == 0 {
+				b.StopTimer()
+				for j := i; j < min(i+batch, b.N); j++ {
+					e := benchEntry("")
+					if resources > 0 {
+						e.Resource = fmt.Sprintf("checkly:default:check-%d", j%resources)
+					}
+					e.Key, e.EventTime = keys(j), time.Unix(int64(j), 0)
+					if _, _, err := ib.Append(ctx, e); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+			}
+			l, err := ib.Lease(ctx, time.Minute)
+			if err != nil {
+				b.Fatalf("Lease %d: %v", i, err)
+			}
+			if err := ib.Ack(ctx, l); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func benchEntry(resource string) inbox.Entry {
+	return inbox.Entry{
+		Route: "checkly", Resource: resource, EventTime: time.Now(), Body: bytes.Repeat([]byte("x"), 300),
+		Meta: map[string]string{
+			"content-type": "application/json", "provider": "checkly", "secret-id": "primary", "scope": "default",
+			"timestamp-signed": "true", "body-signed": "true", "id": "", "key": strings.Repeat("ab", 32),
+			"timestamp": "2026-11-23T08:00:00Z",
+		},
+	}
+}
+
+// forEachInbox runs bench against inbox.NewMemory() and against an Inbox
+// on the shared redis-server, each unbounded (the benchmark decides how
+// many entries it holds) with keys unique to the run.
+func forEachInbox(b *testing.B, bench func(b *testing.B, ib inbox.Inbox, keys func(int) string)) {
+	b.Run("memory", func(b *testing.B) {
+		bench(b, inbox.NewMemory(inbox.WithMaxEntries(1<<30), inbox.WithMaxBytes(1<<40)), keyspace(b))
+	})
+	b.Run("redis", func(b *testing.B) {
+		srv := needRedis(b)
+		ib, err := redisstore.NewInbox(newClient(b, srv.Addr), uniqueName(b),
+			redisstore.WithMaxEntries(1<<30), redisstore.WithMaxBytes(1<<40))
+		if err != nil {
+			b.Fatal(err)
+		}
+		bench(b, ib, keyspace(b))
+	})
+}

@@ -1,19 +1,24 @@
 package redisstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/inbox"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/store"
 	redisstore "github.com/hookseal/hookseal/store/redis"
+	"github.com/hookseal/hookseal/store/redis/redistest"
 	"github.com/hookseal/hookseal/verify"
 )
 
@@ -108,3 +113,86 @@ func ExampleStore_Claim() {
 }
 
 func doWork(context.Context) error { return nil }
+
+// A Checkly route that answers "accepted" once a delivery is in an inbox
+// kept in Redis, and runs its handler from there: every replica of the
+// receiver builds the same route on the same Redis, so any of them accepts
+// a delivery, any of them runs it (retrying through outages, taking over
+// the entries of a replica that crashed), and a check's alerts run one at
+// a time, in the order they happened.
+//
+// The example starts a throw-away redis-server (package redistest); a
+// receiver would connect to its Redis, Sentinel or Cluster instead.
+func ExampleNewInbox() {
+	dir, err := os.MkdirTemp("", "hookseal-inbox-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	srv, err := redistest.NewServer(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Kill()
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer client.Close()
+
+	st, err := redisstore.New(client) // dedupe, shared by every replica
+	if err != nil {
+		log.Fatal(err)
+	}
+	ib, err := redisstore.NewInbox(client, "checkly") // one consumer per replica
+	if err != nil {
+		log.Fatal(err)
+	}
+	runner, err := inbox.NewRunner(ib, inbox.WithPoll(10*time.Millisecond))
+	if err != nil {
+		log.Fatal(err)
+	}
+	const secret = "checkly-webhook-secret"
+	v, err := verify.Checkly(verify.Secrets(secret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	handled := make(chan string, 1)
+	route, err := middleware.NewRoute(v, func(_ context.Context, e middleware.Event[checkly.Alert]) error {
+		handled <- fmt.Sprintf("handled %s of %s, attempt %d", e.Payload.AlertType, e.Payload.CheckName, e.Attempt)
+		return nil
+	}, middleware.WithName("checkly"), middleware.WithStore(st), middleware.WithInbox(runner))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); _ = runner.Run(ctx) }()
+	defer func() { stop(); <-stopped; _ = ib.Close(context.Background()) }()
+	hooks := httptest.NewServer(route)
+	defer hooks.Close()
+
+	// Checkly delivers an alert, then retries it (its answer was lost, say).
+	body := fmt.Appendf(nil, `{"alert_type":"ALERT_FAILURE","check_id":"0d7c7c4e-4e8c-4f5a-9d4e-2b7f0a6c1e11","check_name":"Checkout API","started_at":%q}`,
+		time.Now().UTC().Format(time.RFC3339))
+	for range 2 {
+		h, err := verify.ChecklyScheme().Sign(body, verify.SignOptions{Timestamp: time.Now()}, secret)
+		if err != nil {
+			log.Fatal(err)
+		}
+		req, err := http.NewRequest(http.MethodPost, hooks.URL, bytes.NewReader(body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		req.Header = h
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hooks.Client().Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get(middleware.OutcomeHeader))
+	}
+	fmt.Println(<-handled)
+	// Output:
+	// 200 accepted
+	// 200 duplicate
+	// handled ALERT_FAILURE of Checkout API, attempt 1
+}

@@ -2,6 +2,8 @@ package redisstore_test
 
 import (
 	"crypto/rand"
+	"flag"
+	"fmt"
 	"os"
 	"testing"
 
@@ -30,6 +32,7 @@ func TestMain(m *testing.M) {
 	} else {
 		shared, sharedErr = redistest.NewServer(dir)
 	}
+	skipRunnableExamples()
 	code := m.Run()
 	if shared != nil {
 		shared.Kill()
@@ -38,6 +41,27 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 	}
 	os.Exit(code)
+}
+
+// runnableExamples are the examples that start a redis-server and have
+// an Output comment, so "go test" runs them.
+const runnableExamples = "^ExampleNewInbox$"
+
+// skipRunnableExamples skips the runnable examples when there is no
+// redis-server, as the tests that need one are skipped (unless CI=true,
+// where they fail): an example cannot skip itself.
+func skipRunnableExamples() {
+	if shared != nil || os.Getenv("CI") == "true" {
+		return
+	}
+	flag.Parse()
+	skip := runnableExamples
+	if cur := flag.Lookup("test.skip").Value.String(); cur != "" {
+		skip = cur + "|" + skip
+	}
+	if err := flag.Set("test.skip", skip); err == nil {
+		fmt.Fprintf(os.Stderr, "skipping %s: no redis-server: %v\n", runnableExamples, sharedErr)
+	}
 }
 
 // needRedis returns the shared server, or skips the test (fails it when
