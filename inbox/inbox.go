@@ -19,7 +19,10 @@
 //     retries.
 //   - At least once to the handler: an entry is leased, run, and
 //     acknowledged; a lease that runs out (its holder crashed) lets the
-//     entry be leased again, with its attempt count raised.
+//     entry be leased again, with its attempt count raised. Attempts never
+//     decrease, except across a failover of a backend that replicates
+//     asynchronously (Redis), which can lose the newest lease with its
+//     count: a handler may then see one attempt number twice.
 //   - One at a time per resource, in event-time order: an entry is leased
 //     only when it is the first of its resource by (EventTime, accepted
 //     order) and no other entry of that resource is leased, on any

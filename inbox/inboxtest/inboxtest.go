@@ -69,6 +69,8 @@ var cases = []testCase{
 	{"append/acked-key-remembered", Config{}, appendAckedRemembered},
 	{"append/dead-letter-directly", Config{}, appendDead},
 	{"append/full", Config{MaxEntries: 3}, appendFull},
+	{"append/empty-body", Config{}, appendEmptyBody},
+	{"append/to-a-running-resource", Config{}, appendToRunningResource},
 	{"lease/empty", Config{}, leaseEmpty},
 	{"lease/fifo-without-resource", Config{}, leaseFIFO},
 	{"lease/event-time-order", Config{}, leaseEventTimeOrder},
@@ -466,8 +468,8 @@ func coalesceNewest(h *harness) {
 		if _, err := h.ib.Get(h.ctx, s.ID); !errors.Is(err, inbox.ErrNotFound) {
 			h.Fatalf("a superseded entry is still held: %v", err)
 		}
-		if _, added, err := h.ib.Append(h.ctx, s); err != nil || added {
-			h.Fatalf("a superseded entry's key was appended again: %v, %v", added, err)
+		if id, added, err := h.ib.Append(h.ctx, s); err != nil || added || id != "" {
+			h.Fatalf("a superseded entry's key was appended again: %q, %v, %v; want no entry", id, added, err)
 		}
 	}
 	slices.Sort(gone)
@@ -478,6 +480,42 @@ func coalesceNewest(h *harness) {
 	}
 	h.ack(l, nil)
 	h.empty()
+}
+
+// An empty body is a body: kept, leased and counted like any other.
+func appendEmptyBody(h *harness) {
+	e := h.entry("", 0)
+	e.Body = nil
+	id := h.append(e)
+	l := h.lease(long)
+	if l.Entry.ID != id || len(l.Entry.Body) != 0 {
+		h.Fatalf("leased %+v, want %s with an empty body", l.Entry, id)
+	}
+	h.ack(l, nil)
+	if s, err := h.ib.Stats(h.ctx); err != nil || s != (inbox.Stats{}) {
+		h.Fatalf("Stats after the empty body was acknowledged = %+v, %v", s, err)
+	}
+	h.append(h.entry("", 0)) // and the bounds' accounting still works
+}
+
+// An entry appended to a resource while one of its entries runs waits
+// for it, even when its event time is earlier: one at a time.
+func appendToRunningResource(h *harness) {
+	first := h.append(h.entry("r", time.Second))
+	l := h.lease(long)
+	early := h.append(h.entry("r", 0))
+	late := h.append(h.entry("r", 2*time.Second))
+	h.empty()
+	h.ack(l, nil)
+	if next := h.lease(long); next.Entry.ID != early {
+		h.Fatalf("after %s: leased %s, want %s, the earliest event waiting", first, next.Entry.ID, early)
+	} else {
+		h.empty()
+		h.ack(next, nil)
+	}
+	if next := h.lease(long); next.Entry.ID != late {
+		h.Fatalf("leased %s, want %s", next.Entry.ID, late)
+	}
 }
 
 func stats(h *harness) {
