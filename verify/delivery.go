@@ -78,7 +78,10 @@ type Delivery struct {
 //   - the signed delivery id, when the scheme signs one (Standard Webhooks):
 //     the sender's own statement of which retries are one delivery;
 //   - the MAC itself, when the signed content is the body alone (Checkly,
-//     StatusStack, GitHub): a keyed hash of the body that costs no extra pass;
+//     StatusStack, GitHub): a keyed hash of the body that costs no extra pass,
+//     hashed under a tag naming the provider and the Scope (kept per
+//     credential) in one SHA-256 block, so a delivery's key costs one
+//     compression;
 //   - otherwise the SHA-256 of the body (Stripe and timestamped Grafana sign a
 //     timestamp that changes between retries, so the MAC cannot be used; token,
 //     Basic and JWT senders sign nothing).
@@ -113,39 +116,110 @@ func (k Key) Mix(extra string) Key {
 }
 
 // The key derivations. Each tags its input so the kinds can never produce
-// one another's keys.
-const keyDomain = "hookseal/delivery-key/v2\x00"
+// one another's keys. Keys of a MAC have their own domain (v3): one block,
+// SHA-256(tag ‖ 'm' ‖ MAC), where the tag is the first macTagLen bytes of
+// SHA-256(keyDomainMAC ‖ provider ‖ 0 ‖ scope). Keys of an id or a body keep
+// v2's layout, SHA-256(keyDomain ‖ provider ‖ 0 ‖ scope ‖ 0 ‖ kind ‖ digest).
+const (
+	keyDomain    = "hookseal/delivery-key/v2\x00"
+	keyDomainMAC = "hookseal/delivery-key/v3/mac\x00"
+)
+
+// macTagLen is as much of a credential's tag as fits beside the kind and a
+// MAC in the 55 bytes SHA-256 hashes in one block: 176 bits, far more than
+// it takes to keep a handful of credentials (64-bit scopes) apart.
+const macTagLen = 55 - 1 - sha256.Size
 
 // maxScopeLen bounds a scope in key derivation; scopes made by this package
 // are 16 bytes, and a custom verifier's longer one is hashed first.
 const maxScopeLen = 64
 
-func deriveKey(provider, scope string, kind byte, digest []byte) Key {
+// keyPrefix is what every key derived under one provider and scope starts
+// with: for an id or a body, the domain, the provider and the scope, each
+// ended by a zero byte; for a MAC, the tag. A verifier keeps one per
+// credential (with its scope), so a delivery's key hashes only what
+// changes from delivery to delivery.
+type keyPrefix struct {
+	// buf holds the prefix and room for the kind and a digest: provider
+	// is bounded by construction (maxProviderLen), scope as in
+	// newKeyPrefix, and a digest is at most one SHA-256, so a whole key
+	// input fits and the derivation does not allocate.
+	buf [len(keyDomain) + maxProviderLen + 1 + maxScopeLen + 1 + 1 + sha256.Size]byte
+	n   int // the prefix's length
+
+	macTag [macTagLen]byte
+}
+
+// newKeyPrefix returns the prefix of every kind of key under provider and
+// scope, for a verifier to keep.
+func newKeyPrefix(provider, scope string) keyPrefix {
+	p := newV2Prefix(provider, scope)
+	tag := sha256.New()
+	for _, part := range [...]string{keyDomainMAC, provider, "\x00", scope} {
+		tag.Write([]byte(part))
+	}
+	var sum [sha256.Size]byte
+	copy(p.macTag[:], tag.Sum(sum[:0]))
+	return p
+}
+
+// newV2Prefix returns the prefix of id and body keys alone, for a key
+// derived once.
+func newV2Prefix(provider, scope string) keyPrefix {
+	var p keyPrefix
 	if len(scope) > maxScopeLen {
 		s := sha256.Sum256([]byte(scope))
 		scope = hex.EncodeToString(s[:])
 	}
-	// provider is bounded by construction (maxProviderLen), scope as above,
-	// and digest is at most one SHA-256, so the whole input fits a fixed
-	// buffer and the derivation does not allocate.
-	var buf [len(keyDomain) + maxProviderLen + 1 + maxScopeLen + 2 + sha256.Size]byte
-	n := copy(buf[:], keyDomain)
-	n += copy(buf[n:], provider)
-	buf[n] = 0
+	n := copy(p.buf[:], keyDomain)
+	n += copy(p.buf[n:], provider)
+	p.buf[n] = 0
 	n++
-	n += copy(buf[n:], scope)
-	buf[n] = 0
-	buf[n+1] = kind
-	n += 2
-	n += copy(buf[n:], digest)
+	n += copy(p.buf[n:], scope)
+	p.buf[n] = 0
+	p.n = n + 1
+	return p
+}
+
+// fromMAC returns the key of a delivery whose MAC is mac: one SHA-256
+// block.
+func (p *keyPrefix) fromMAC(mac []byte) Key {
+	var buf [macTagLen + 1 + sha256.Size]byte
+	copy(buf[:], p.macTag[:])
+	buf[macTagLen] = kindMAC
+	copy(buf[macTagLen+1:], mac)
+	return sha256.Sum256(buf[:])
+}
+
+// derive returns the key of kind over digest (at most sha256.Size bytes),
+// in v2's layout.
+func (p *keyPrefix) derive(kind byte, digest []byte) Key {
+	buf := p.buf
+	buf[p.n] = kind
+	n := p.n + 1 + copy(buf[p.n+1:], digest)
 	return sha256.Sum256(buf[:n])
 }
 
-func keyFromMAC(provider, scope string, mac []byte) Key { return deriveKey(provider, scope, 'm', mac) }
+// The kinds of key material.
+const (
+	kindMAC  = 'm'
+	kindID   = 'i'
+	kindBody = 'b'
+)
+
+func keyFromMAC(provider, scope string, mac []byte) Key {
+	p := newKeyPrefix(provider, scope)
+	return p.fromMAC(mac)
+}
 
 func keyFromID(provider, scope, id string) Key {
+	p := newV2Prefix(provider, scope)
+	return p.fromID(id)
+}
+
+func (p *keyPrefix) fromID(id string) Key {
 	d := sha256.Sum256([]byte(id))
-	return deriveKey(provider, scope, 'i', d[:])
+	return p.derive(kindID, d[:])
 }
 
 // KeyFromBody derives the deduplication key for senders that sign nothing
@@ -154,8 +228,13 @@ func keyFromID(provider, scope, id string) Key {
 // implementations use it so their keys follow the same rules as the
 // built-in ones.
 func KeyFromBody(provider, scope string, body []byte) Key {
+	p := newV2Prefix(provider, scope)
+	return p.fromBody(body)
+}
+
+func (p *keyPrefix) fromBody(body []byte) Key {
 	d := sha256.Sum256(body)
-	return deriveKey(provider, scope, 'b', d[:])
+	return p.derive(kindBody, d[:])
 }
 
 // maxProviderLen bounds provider names so key derivation uses a fixed buffer.

@@ -125,9 +125,22 @@ func (v *HMACAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	case header.TooLong:
 		return d, errorf(ErrMalformedSignature, "header %s is longer than %d bytes", s.SignatureHeader, v.opts.maxHeaderLen)
 	}
-	var ph parsedHeader
-	if err := parseSignatureHeader(raw, s, &ph); err != nil {
-		return d, err
+	// The candidate signatures: a plain header's one is decoded straight
+	// into an array, a list's into a parsedHeader.
+	var one [1][sha256.Size]byte
+	var sigs [][sha256.Size]byte
+	var tsRaw string // a list's timestamp entry
+	if s.Format == FormatPlain {
+		if err := parsePlain(raw, s, &one[0]); err != nil {
+			return d, err
+		}
+		sigs = one[:]
+	} else {
+		var ph parsedHeader
+		if err := parseSignatureHeader(raw, s, &ph); err != nil {
+			return d, err
+		}
+		sigs, tsRaw = ph.list.sigs[:ph.list.n], ph.timestamp
 	}
 
 	var id string
@@ -142,7 +155,6 @@ func (v *HMACAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	// The raw timestamp: from the signature header's list, or its own header.
 	// Hashed exactly as sent when the scheme signs it; parsed only after the
 	// signature holds.
-	tsRaw := ph.timestamp
 	if v.tsHeader != "" {
 		var st header.State
 		tsRaw, st = header.Single(h, v.tsHeader, maxTimestampLen)
@@ -159,8 +171,8 @@ func (v *HMACAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	var matched *hmacKey
 	for _, k := range v.keys {
 		mac = v.compute(k, body, tsRaw, id)
-		for i := 0; i < ph.list.n; i++ {
-			if hmac.Equal(mac[:], ph.list.sigs[i][:]) {
+		for i := range sigs {
+			if hmac.Equal(mac[:], sigs[i][:]) {
 				matched = k
 				break
 			}
@@ -178,8 +190,9 @@ func (v *HMACAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 	if err != nil {
 		return d, err
 	}
+	sc := matched.scope.load()
 	d.SecretID = matched.id
-	d.Scope = matched.scope.get()
+	d.Scope = sc.scope
 	d.Timestamp = ts
 	d.TimestampSigned = v.tsSigned && !ts.IsZero()
 	d.BodySigned = true
@@ -188,18 +201,18 @@ func (v *HMACAuth) Verify(h http.Header, body []byte) (Delivery, error) {
 		// the key below.
 		if bid, ok := bodyString(body, v.idPath); ok && bid != "" && len(bid) <= maxIDLen {
 			d.ID = bid
-			d.Key = keyFromID(v.provider, d.Scope, bid)
+			d.Key = sc.keys.fromID(bid)
 			return d, nil
 		}
 	}
 	switch {
 	case v.idSigned:
 		d.ID = id
-		d.Key = keyFromID(v.provider, d.Scope, id)
+		d.Key = sc.keys.fromID(id)
 	case v.bodyOnly:
-		d.Key = keyFromMAC(v.provider, d.Scope, mac[:])
+		d.Key = sc.keys.fromMAC(mac[:])
 	default:
-		d.Key = KeyFromBody(v.provider, d.Scope, body)
+		d.Key = sc.keys.fromBody(body)
 	}
 	return d, nil
 }

@@ -216,17 +216,31 @@ const (
 )
 
 // lazyScope computes a credential's scope once, the first time a delivery
-// needs it, so building verifiers costs nothing (tests build thousands).
-type lazyScope struct{ get func() string }
+// needs it, so building verifiers costs nothing (tests build thousands);
+// every later delivery reads the cached value. With the scope it keeps the
+// fixed start of the credential's delivery keys (see keyPrefix), so
+// deriving a key per delivery hashes the delivery's own bytes and nothing
+// it would recompute.
+type lazyScope struct{ load func() *scoped }
+
+// scoped is what a lazyScope computes: the scope and its key prefix.
+type scoped struct {
+	scope string
+	keys  keyPrefix
+}
 
 func newLazyScope(provider string, material []byte) lazyScope {
 	m := string(material)
-	return lazyScope{get: sync.OnceValue(func() string {
+	return lazyScope{load: sync.OnceValue(func() *scoped {
 		k, err := pbkdf2.Key(sha256.New, m, []byte(scopeSalt+provider), scopeIterations, scopeLen)
 		if err != nil { // only for parameters out of FIPS bounds, which these are not
 			sum := sha256.Sum256([]byte(scopeSalt + provider + "\x00" + m))
 			k = sum[:scopeLen]
 		}
-		return hex.EncodeToString(k)
+		scope := hex.EncodeToString(k)
+		return &scoped{scope: scope, keys: newKeyPrefix(provider, scope)}
 	})}
 }
+
+// get returns the scope.
+func (s lazyScope) get() string { return s.load().scope }

@@ -57,20 +57,31 @@ type parsedHeader struct {
 func parseSignatureHeader(value string, s *Scheme, out *parsedHeader) error {
 	switch s.Format {
 	case FormatPlain:
-		sig := value
-		if s.Prefix != "" {
-			if len(sig) < len(s.Prefix) || !strings.EqualFold(sig[:len(s.Prefix)], s.Prefix) {
-				return errorf(ErrMalformedSignature, "%s must start with %q", s.SignatureHeader, s.Prefix)
-			}
-			sig = sig[len(s.Prefix):]
+		if out.list.n == maxSignatures {
+			return errorf(ErrMalformedSignature, "%s carries more than %d signatures", s.SignatureHeader, maxSignatures)
 		}
-		return out.list.add(sig, s.Encoding, s.SignatureHeader)
+		if err := parsePlain(value, s, &out.list.sigs[out.list.n]); err != nil {
+			return err
+		}
+		out.list.n++
+		return nil
 	case FormatKeyValue:
 		return parseKeyValue(value, s, out)
 	case FormatVersioned:
 		return parseVersioned(value, s, out)
 	}
 	return errorf(ErrInvalidConfig, "unknown format %d", s.Format)
+}
+
+// parsePlain decodes a FormatPlain header's one signature into dst.
+func parsePlain(value string, s *Scheme, dst *[sha256.Size]byte) error {
+	if s.Prefix != "" {
+		if len(value) < len(s.Prefix) || !strings.EqualFold(value[:len(s.Prefix)], s.Prefix) {
+			return errorf(ErrMalformedSignature, "%s must start with %q", s.SignatureHeader, s.Prefix)
+		}
+		value = value[len(s.Prefix):]
+	}
+	return decodeSignature(dst, value, s.Encoding, s.SignatureHeader)
 }
 
 // parseKeyValue parses "t=123,v1=abc,v1=def,v0=...". Entries with other keys
@@ -142,13 +153,21 @@ func (l *sigList) add(enc string, e Encoding, header string) error {
 	if l.n == maxSignatures {
 		return errorf(ErrMalformedSignature, "%s carries more than %d signatures", header, maxSignatures)
 	}
-	dst := &l.sigs[l.n]
+	if err := decodeSignature(&l.sigs[l.n], enc, e, header); err != nil {
+		return err
+	}
+	l.n++
+	return nil
+}
+
+// decodeSignature decodes one encoded signature into dst.
+func decodeSignature(dst *[sha256.Size]byte, enc string, e Encoding, header string) error {
 	switch e {
 	case EncodingHex:
 		if len(enc) != 2*sha256.Size {
 			return errorf(ErrMalformedSignature, "%s: want %d hex digits, got %d characters", header, 2*sha256.Size, len(enc))
 		}
-		if !decodeHex(dst[:], enc) {
+		if !decodeHex(dst, enc) {
 			return errorf(ErrMalformedSignature, "%s: not hexadecimal", header)
 		}
 	case EncodingBase64:
@@ -159,7 +178,7 @@ func (l *sigList) add(enc string, e Encoding, header string) error {
 		// writes DecodedLen(len(src)) bytes at most, so decode into a
 		// buffer that large and insist on exactly one digest.
 		var buf [base64DecodedLen]byte
-		n, err := base64.StdEncoding.Decode(buf[:], []byte(enc))
+		n, err := strictBase64.Decode(buf[:], []byte(enc))
 		if err != nil || n != sha256.Size {
 			return errorf(ErrMalformedSignature, "%s: not standard base64", header)
 		}
@@ -167,38 +186,48 @@ func (l *sigList) add(enc string, e Encoding, header string) error {
 	default:
 		return errorf(ErrInvalidConfig, "unknown encoding %d", e)
 	}
-	l.n++
 	return nil
 }
 
 // decodeHex decodes len(dst)*2 hex digits of either case from s. Unlike
 // encoding/hex it reads a string directly, so the header value is not copied.
-func decodeHex(dst []byte, s string) bool {
+// The digits are looked up in a table and their bits or'ed together, so one
+// check at the end finds any character that is not a digit.
+func decodeHex(dst *[sha256.Size]byte, s string) bool {
 	if len(s) != 2*len(dst) {
 		return false
 	}
+	s = s[:2*len(dst)] // a length the compiler knows: no bounds checks below
+	var bad byte
 	for i := range dst {
-		hi, ok1 := fromHexChar(s[2*i])
-		lo, ok2 := fromHexChar(s[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
+		hi, lo := hexValue[s[2*i]], hexValue[s[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo&0x0f
 	}
-	return true
+	return bad&0x80 == 0
 }
 
-func fromHexChar(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// hexValue maps a hex digit of either case to its value and every other
+// byte to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+		t[c-'a'+'A'] = byte(c-'a') + 10
+	}
+	return t
+}()
+
+// strictBase64 is standard base64 that refuses what a sender's encoder never
+// writes: padding bits that are not zero and embedded line breaks. With it a
+// signature has exactly one spelling, so every accepted header re-encodes to
+// itself (FuzzParseStandardSignatures checks this).
+var strictBase64 = base64.StdEncoding.Strict()
 
 // base64DecodedLen is base64.StdEncoding.DecodedLen of a padded SHA-256
 // digest (44 characters): the most Decode may write for such an input.

@@ -137,7 +137,7 @@ func parseStandardSignatures(value, name string, out *stdSigs) error {
 				return errorf(ErrMalformedSignature, "%s: a v1a signature is %d base64 characters, got %d", name, base64.StdEncoding.EncodedLen(ed25519.SignatureSize), len(sig))
 			}
 			var buf [ed25519.SignatureSize + 2]byte
-			n, err := base64.StdEncoding.Decode(buf[:], []byte(sig))
+			n, err := strictBase64.Decode(buf[:], []byte(sig))
 			if err != nil || n != ed25519.SignatureSize {
 				return errorf(ErrMalformedSignature, "%s: a v1a signature is not standard base64", name)
 			}

@@ -1,6 +1,7 @@
 package checkly
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -156,21 +157,27 @@ func (w *alertWire) to(a *Alert) {
 		AIUserImpact:       str(or(w.AIUserImpact, w.UserImpact)),
 		Unknown:            w.Unknown,
 	}
-	// The optional numbers share one allocation.
-	if w.ResponseTime.Valid || w.ResponseStatusCode.Valid || w.SSLDaysRemaining.Valid {
-		n := new([3]int)
-		if w.ResponseTime.Valid {
-			n[0] = w.ResponseTime.Value
-			a.ResponseTimeMS = &n[0]
-		}
-		if w.ResponseStatusCode.Valid {
-			n[1] = w.ResponseStatusCode.Value
-			a.ResponseStatusCode = &n[1]
-		}
-		if w.SSLDaysRemaining.Valid {
-			n[2] = w.SSLDaysRemaining.Value
-			a.SSLDaysRemaining = &n[2]
-		}
+	setNumbers(a, w.ResponseTime, w.ResponseStatusCode, w.SSLDaysRemaining)
+}
+
+// setNumbers sets the optional numbers that are valid. They share one
+// allocation.
+func setNumbers(a *Alert, responseTime, statusCode, sslDays lenient.Int) {
+	if !responseTime.Valid && !statusCode.Valid && !sslDays.Valid {
+		return
+	}
+	n := new([3]int)
+	if responseTime.Valid {
+		n[0] = responseTime.Value
+		a.ResponseTimeMS = &n[0]
+	}
+	if statusCode.Valid {
+		n[1] = statusCode.Value
+		a.ResponseStatusCode = &n[1]
+	}
+	if sslDays.Valid {
+		n[2] = sslDays.Value
+		a.SSLDaysRemaining = &n[2]
 	}
 }
 
@@ -238,12 +245,6 @@ func (a *Alert) Reminder() bool {
 	return a.IsReminder || a.ReminderSequence > 0 || a.AlertType.IsRemain()
 }
 
-// handlebars undoes the escaping Handlebars applies to {{VAR}}: the seven
-// characters its escapeExpression replaces, and nothing else.
-var handlebars = strings.NewReplacer(
-	"&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", "\"", "&#x27;", "'", "&#x60;", "`", "&#x3D;", "=",
-)
-
 // Unescape undoes the HTML escaping Checkly's Handlebars applies to a
 // variable rendered with {{VAR}}: &amp; &lt; &gt; &quot; &#x27; &#x60; and
 // &#x3D; become & < > " ' ` and = again. Alert's text fields are unescaped
@@ -252,10 +253,73 @@ var handlebars = strings.NewReplacer(
 // value rendered with {{{VAR}}} that contains one of those sequences
 // literally is unescaped too: the two cannot be told apart.
 func Unescape(s string) string {
-	if strings.IndexByte(s, '&') < 0 {
+	i := strings.IndexByte(s, '&')
+	if i < 0 {
 		return s
 	}
-	return handlebars.Replace(s)
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for ; i >= 0; i = strings.IndexByte(s, '&') {
+		sb.WriteString(s[:i])
+		c, n := entity(s[i:])
+		sb.WriteByte(c)
+		s = s[i+n:]
+	}
+	sb.WriteString(s)
+	return sb.String()
+}
+
+// writeUnescaped writes Unescape(string(b)) to sb, without the string.
+func writeUnescaped(sb *strings.Builder, b []byte) {
+	for i := bytes.IndexByte(b, '&'); i >= 0; i = bytes.IndexByte(b, '&') {
+		sb.Write(b[:i])
+		c, n := entity(b[i:])
+		sb.WriteByte(c)
+		b = b[i+n:]
+	}
+	sb.Write(b)
+}
+
+// entity returns the character the Handlebars entity at the start of s
+// stands for and the entity's length, or '&' and 1 when s (which starts
+// with '&') starts with none: one pass from the left, so an entity's
+// replacement is never read again ("&amp;lt;" gives "&lt;"). The entities
+// are those Handlebars.js's escapeExpression writes: &amp; &lt; &gt;
+// &quot; &#x27; &#x60; &#x3D;, matched exactly.
+func entity[S ~string | ~[]byte](s S) (byte, int) {
+	if len(s) < 4 {
+		return '&', 1
+	}
+	switch s[1] {
+	case 'a':
+		if len(s) >= 5 && string(s[2:5]) == "mp;" {
+			return '&', 5
+		}
+	case 'l':
+		if string(s[2:4]) == "t;" {
+			return '<', 4
+		}
+	case 'g':
+		if string(s[2:4]) == "t;" {
+			return '>', 4
+		}
+	case 'q':
+		if len(s) >= 6 && string(s[2:6]) == "uot;" {
+			return '"', 6
+		}
+	case '#':
+		if len(s) >= 6 && s[2] == 'x' && s[5] == ';' {
+			switch string(s[3:5]) {
+			case "27":
+				return '\'', 6
+			case "60":
+				return '`', 6
+			case "3D":
+				return '=', 6
+			}
+		}
+	}
+	return '&', 1
 }
 
 func unescapeAll(l []string) []string {

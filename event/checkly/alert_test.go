@@ -24,26 +24,26 @@ func decode(t *testing.T, body string) Alert {
 
 var started = time.Date(2024, 5, 1, 10, 30, 0, 0, time.UTC)
 
-func TestDecode(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		body string
-		want Alert
-	}{{
-		name: "ok, snake_case keys, every value a string",
-		body: `{"alert_title":"Check \"web\" has failed","alert_type":"ALERT_FAILURE","check_id":"c1",
+// decodeCases are bodies in every accepted form and what they decode to.
+var decodeCases = []struct {
+	name string
+	body string
+	want Alert
+}{{
+	name: "ok, snake_case keys, every value a string",
+	body: `{"alert_title":"Check \"web\" has failed","alert_type":"ALERT_FAILURE","check_id":"c1",
 			"check_name":"web","check_type":"BROWSER","check_result_id":"r1","check_error_message":"boom\nline 2",
 			"response_time":"1649","result_link":"https://x/r1","run_location":"N. California","region":"us-west-1",
 			"started_at":"2024-05-01T10:30:00.000Z","tags":["a","b"],"is_reminder":"false","reminder_sequence":"0",
 			"api_check_response_status_code":"","api_check_response_status_text":"","ssl_check_domain":"",
 			"ssl_days_remaining":""}`,
-		want: Alert{AlertTitle: `Check "web" has failed`, AlertType: AlertFailure, CheckID: "c1",
-			CheckName: "web", CheckType: CheckBrowser, CheckResultID: "r1", CheckErrorMessage: "boom\nline 2",
-			ResponseTimeMS: intp(1649), ResultLink: "https://x/r1", RunLocation: "N. California",
-			Region: "us-west-1", StartedAt: started, Tags: []string{"a", "b"}},
-	}, {
-		name: "ok, raw variable names as keys",
-		body: `{"ALERT_TITLE":"t","ALERT_TYPE":"ALERT_RECOVERY","CHECK_ID":"c1","CHECK_NAME":"n","CHECK_TYPE":"API",
+	want: Alert{AlertTitle: `Check "web" has failed`, AlertType: AlertFailure, CheckID: "c1",
+		CheckName: "web", CheckType: CheckBrowser, CheckResultID: "r1", CheckErrorMessage: "boom\nline 2",
+		ResponseTimeMS: intp(1649), ResultLink: "https://x/r1", RunLocation: "N. California",
+		Region: "us-west-1", StartedAt: started, Tags: []string{"a", "b"}},
+}, {
+	name: "ok, raw variable names as keys",
+	body: `{"ALERT_TITLE":"t","ALERT_TYPE":"ALERT_RECOVERY","CHECK_ID":"c1","CHECK_NAME":"n","CHECK_TYPE":"API",
 			"CHECK_RESULT_ID":"r","CHECK_ERROR_MESSAGE":"","CHECK_DESCRIPTION":"d","GROUP_NAME":"g",
 			"RESPONSE_TIME":"87","RESULT_LINK":"l","RUN_LOCATION":"Frankfurt","REGION":"eu-central-1",
 			"STARTED_AT":"2024-05-01T10:30:00Z","TAGS":"api,prod","IS_REMINDER":"true","REMINDER_SEQUENCE":"3",
@@ -51,117 +51,123 @@ func TestDecode(t *testing.T) {
 			"SSL_CHECK_DOMAIN":"","SSL_DAYS_REMAINING":"",
 			"AI_ANALYSIS_CLASSIFICATION":"c","AI_ANALYSIS_CODE_FIX":"f","AI_ANALYSIS_LINK":"al",
 			"AI_ANALYSIS_ROOT_CAUSE":"rc","AI_ANALYSIS_USER_IMPACT":"ui"}`,
-		want: Alert{AlertTitle: "t", AlertType: AlertRecovery, CheckID: "c1", CheckName: "n", CheckType: CheckAPI,
-			CheckResultID: "r", CheckDescription: "d", GroupName: "g", ResponseTimeMS: intp(87), ResultLink: "l",
-			RunLocation: "Frankfurt", Region: "eu-central-1", StartedAt: started, Tags: []string{"api", "prod"},
-			IsReminder: true, ReminderSequence: 3, ResponseStatusCode: intp(200), ResponseStatusText: "OK",
-			AIClassification: "c", AICodeFix: "f", AILink: "al", AIRootCause: "rc", AIUserImpact: "ui"},
-	}, {
-		name: "ok, camelCase and mixed spellings",
-		body: `{"alertType":"ALERT_DEGRADED","checkId":"c1","Check-Name":"n","responseTime":"12","startedAt":"2024-05-01T10:30:00Z","apiCheckResponseStatusCode":"0"}`,
-		want: Alert{AlertType: AlertDegraded, CheckID: "c1", CheckName: "n", ResponseTimeMS: intp(12),
-			StartedAt: started, ResponseStatusCode: intp(0)},
-	}, {
-		name: "ok, numbers and booleans unquoted",
-		body: `{"alert_type":"ALERT_SSL","check_id":"c1","response_time":1649.4,"is_reminder":true,"reminder_sequence":1,
+	want: Alert{AlertTitle: "t", AlertType: AlertRecovery, CheckID: "c1", CheckName: "n", CheckType: CheckAPI,
+		CheckResultID: "r", CheckDescription: "d", GroupName: "g", ResponseTimeMS: intp(87), ResultLink: "l",
+		RunLocation: "Frankfurt", Region: "eu-central-1", StartedAt: started, Tags: []string{"api", "prod"},
+		IsReminder: true, ReminderSequence: 3, ResponseStatusCode: intp(200), ResponseStatusText: "OK",
+		AIClassification: "c", AICodeFix: "f", AILink: "al", AIRootCause: "rc", AIUserImpact: "ui"},
+}, {
+	name: "ok, camelCase and mixed spellings",
+	body: `{"alertType":"ALERT_DEGRADED","checkId":"c1","Check-Name":"n","responseTime":"12","startedAt":"2024-05-01T10:30:00Z","apiCheckResponseStatusCode":"0"}`,
+	want: Alert{AlertType: AlertDegraded, CheckID: "c1", CheckName: "n", ResponseTimeMS: intp(12),
+		StartedAt: started, ResponseStatusCode: intp(0)},
+}, {
+	name: "ok, numbers and booleans unquoted",
+	body: `{"alert_type":"ALERT_SSL","check_id":"c1","response_time":1649.4,"is_reminder":true,"reminder_sequence":1,
 			"ssl_check_domain":"example.com","ssl_days_remaining":14,"api_check_response_status_code":null}`,
-		want: Alert{AlertType: AlertSSL, CheckID: "c1", ResponseTimeMS: intp(1649), IsReminder: true,
-			ReminderSequence: 1, SSLCheckDomain: "example.com", SSLDaysRemaining: intp(14)},
-	}, {
-		name: "ok, empty strings mean not set",
-		body: `{"alert_type":"ALERT_FAILURE","check_id":"c1","response_time":"","started_at":"","tags":"",
+	want: Alert{AlertType: AlertSSL, CheckID: "c1", ResponseTimeMS: intp(1649), IsReminder: true,
+		ReminderSequence: 1, SSLCheckDomain: "example.com", SSLDaysRemaining: intp(14)},
+}, {
+	name: "ok, empty strings mean not set",
+	body: `{"alert_type":"ALERT_FAILURE","check_id":"c1","response_time":"","started_at":"","tags":"",
 			"is_reminder":"","reminder_sequence":"","api_check_response_status_code":"","ssl_days_remaining":""}`,
-		want: Alert{AlertType: AlertFailure, CheckID: "c1"},
-	}, {
-		name: "ok, SSL days remaining 0 is set",
-		body: `{"ALERT_TYPE":"ALERT_SSL","SSL_DAYS_REMAINING":"0"}`,
-		want: Alert{AlertType: AlertSSL, SSLDaysRemaining: intp(0)},
-	}, {
-		name: "ok, missing optional fields",
-		body: `{"check_id":"c1"}`,
-		want: Alert{CheckID: "c1"},
-	}, {
-		name: "ok, legacy ALERT_FAIL and lower-case values are normalised",
-		body: `{"alert_type":"ALERT_FAIL","check_type":"multi_step"}`,
-		want: Alert{AlertType: AlertFailure, CheckType: CheckMultiStep},
-	}, {
-		name: "ok, unknown alert and check types pass through",
-		body: `{"alert_type":"ALERT_SOMETHING_NEW","check_type":"QUANTUM"}`,
-		want: Alert{AlertType: "ALERT_SOMETHING_NEW", CheckType: "QUANTUM"},
-	}, {
-		name: "ok, tags rendered without #each, with spaces",
-		body: `{"tags":" api , prod ,, "}`,
-		want: Alert{Tags: []string{"api", "prod"}},
-	}, {
-		name: "ok, tags like the OpsGenie example renders them",
-		body: `{"tags":[ "api"  , "prod"  ]}`,
-		want: Alert{Tags: []string{"api", "prod"}},
-	}, {
-		name: "ok, empty tags array",
-		body: `{"tags":[]}`,
-		want: Alert{},
-	}, {
-		name: "ok, short aliases from Checkly's examples",
-		body: `{"message":"Check \"x\" has failed","link":"https://x/r","root_cause":"rc","user_impact":"ui","classification":"c","ai_analysis_link":"al"}`,
-		want: Alert{ResultLink: "https://x/r", AIRootCause: "rc", AIUserImpact: "ui", AIClassification: "c",
-			AILink: "al", Unknown: jsontext.Value(`{"message":"Check \"x\" has failed"}`)},
-	}, {
-		name: "ok, the full name wins over its alias",
-		body: `{"link":"alias","result_link":"full","root_cause":"alias","AI_ANALYSIS_ROOT_CAUSE":"full"}`,
-		want: Alert{ResultLink: "full", AIRootCause: "full"},
-	}, {
-		name: "ok, unknown members are kept as raw JSON",
-		body: `{"check_id":"c1","priority":"P1","responders":[{"id":"t","type":"team"}],"ENV":{"x":1}}`,
-		want: Alert{CheckID: "c1", Unknown: jsontext.Value(`{"priority":"P1","responders":[{"id":"t","type":"team"}],"ENV":{"x":1}}`)},
-	}, {
-		name: "ok, null values",
-		body: `{"check_id":null,"tags":null,"started_at":null,"response_time":null,"is_reminder":null}`,
-		want: Alert{},
-	}, {
-		name: "ok, STARTED_AT with an offset, or as Unix milliseconds",
-		body: `{"started_at":"2024-05-01T12:30:00+02:00"}`,
-		want: Alert{StartedAt: started},
-	}, {
-		name: "ok, STARTED_AT as Unix milliseconds",
-		body: `{"STARTED_AT":"1714559400000"}`,
-		want: Alert{StartedAt: started},
-	}} {
+	want: Alert{AlertType: AlertFailure, CheckID: "c1"},
+}, {
+	name: "ok, SSL days remaining 0 is set",
+	body: `{"ALERT_TYPE":"ALERT_SSL","SSL_DAYS_REMAINING":"0"}`,
+	want: Alert{AlertType: AlertSSL, SSLDaysRemaining: intp(0)},
+}, {
+	name: "ok, missing optional fields",
+	body: `{"check_id":"c1"}`,
+	want: Alert{CheckID: "c1"},
+}, {
+	name: "ok, legacy ALERT_FAIL and lower-case values are normalised",
+	body: `{"alert_type":"ALERT_FAIL","check_type":"multi_step"}`,
+	want: Alert{AlertType: AlertFailure, CheckType: CheckMultiStep},
+}, {
+	name: "ok, unknown alert and check types pass through",
+	body: `{"alert_type":"ALERT_SOMETHING_NEW","check_type":"QUANTUM"}`,
+	want: Alert{AlertType: "ALERT_SOMETHING_NEW", CheckType: "QUANTUM"},
+}, {
+	name: "ok, tags rendered without #each, with spaces",
+	body: `{"tags":" api , prod ,, "}`,
+	want: Alert{Tags: []string{"api", "prod"}},
+}, {
+	name: "ok, tags like the OpsGenie example renders them",
+	body: `{"tags":[ "api"  , "prod"  ]}`,
+	want: Alert{Tags: []string{"api", "prod"}},
+}, {
+	name: "ok, empty tags array",
+	body: `{"tags":[]}`,
+	want: Alert{},
+}, {
+	name: "ok, short aliases from Checkly's examples",
+	body: `{"message":"Check \"x\" has failed","link":"https://x/r","root_cause":"rc","user_impact":"ui","classification":"c","ai_analysis_link":"al"}`,
+	want: Alert{ResultLink: "https://x/r", AIRootCause: "rc", AIUserImpact: "ui", AIClassification: "c",
+		AILink: "al", Unknown: jsontext.Value(`{"message":"Check \"x\" has failed"}`)},
+}, {
+	name: "ok, the full name wins over its alias",
+	body: `{"link":"alias","result_link":"full","root_cause":"alias","AI_ANALYSIS_ROOT_CAUSE":"full"}`,
+	want: Alert{ResultLink: "full", AIRootCause: "full"},
+}, {
+	name: "ok, unknown members are kept as raw JSON",
+	body: `{"check_id":"c1","priority":"P1","responders":[{"id":"t","type":"team"}],"ENV":{"x":1}}`,
+	want: Alert{CheckID: "c1", Unknown: jsontext.Value(`{"priority":"P1","responders":[{"id":"t","type":"team"}],"ENV":{"x":1}}`)},
+}, {
+	name: "ok, null values",
+	body: `{"check_id":null,"tags":null,"started_at":null,"response_time":null,"is_reminder":null}`,
+	want: Alert{},
+}, {
+	name: "ok, STARTED_AT with an offset, or as Unix milliseconds",
+	body: `{"started_at":"2024-05-01T12:30:00+02:00"}`,
+	want: Alert{StartedAt: started},
+}, {
+	name: "ok, STARTED_AT as Unix milliseconds",
+	body: `{"STARTED_AT":"1714559400000"}`,
+	want: Alert{StartedAt: started},
+}}
+
+func TestDecode(t *testing.T) {
+	for _, tc := range decodeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			checkAlert(t, decode(t, tc.body), tc.want)
 		})
 	}
 }
 
+// decodeErrorCases are bodies that do not decode, and what their errors say.
+var decodeErrorCases = []struct {
+	name, body string
+	want       []string // substrings of the error
+}{
+	{"nok, response time with a unit", `{"check_id":"c","response_time":"1649ms"}`,
+		[]string{`/response_time:`, "want an integer or a numeric string, got string ("}},
+	{"nok, raw-name key keeps its spelling in the path", `{"RESPONSE_TIME":"fast"}`,
+		[]string{`/RESPONSE_TIME:`, "want an integer"}},
+	{"nok, status code as a word", `{"api_check_response_status_code":"OK"}`,
+		[]string{`/api_check_response_status_code:`, "want an integer"}},
+	{"nok, SSL days as an object", `{"ssl_days_remaining":{"days":3}}`,
+		[]string{`/ssl_days_remaining:`, "got object"}},
+	{"nok, reminder as a word", `{"is_reminder":"sometimes"}`,
+		[]string{`/is_reminder:`, `want a boolean, "true" or "false"`}},
+	{"nok, started_at not a time", `{"started_at":"yesterday"}`,
+		[]string{`/started_at:`, "want an RFC 3339 time or a Unix timestamp"}},
+	{"nok, tags as an object", `{"tags":{"a":1}}`,
+		[]string{`/tags:`, "want an array of strings or a comma-separated string"}},
+	{"nok, nested tag arrays", `{"tags":[["a"]]}`, []string{`/tags`, "want a string, got array"}},
+	{"nok, check id as an object", `{"check_id":{}}`, []string{`/check_id:`, "want a string, got object"}},
+	{"nok, alert type as an array", `{"alert_type":["ALERT_FAILURE"]}`, []string{`/alert_type:`, "got array"}},
+	{"nok, both spellings of one key", `{"alert_type":"ALERT_FAILURE","ALERT_TYPE":"ALERT_RECOVERY"}`,
+		[]string{"duplicate", "ALERT_TYPE"}},
+	{"nok, truncated body", `{"check_id":"c1","response_time":"16`, []string{"unexpected EOF"}},
+	{"nok, trailing comma", `{"check_id":"c1",}`, []string{"invalid character"}},
+	{"nok, not an object", `["ALERT_FAILURE"]`, []string{"array"}},
+	{"nok, empty body", ``, []string{"EOF"}},
+	{"nok, template hole left by an unset number", `{"response_time": ,"check_id":"c"}`, []string{"invalid character"}},
+}
+
 func TestDecodeErrorsNameTheMember(t *testing.T) {
-	for _, tc := range []struct {
-		name, body string
-		want       []string // substrings of the error
-	}{
-		{"nok, response time with a unit", `{"check_id":"c","response_time":"1649ms"}`,
-			[]string{`/response_time:`, "want an integer or a numeric string, got string ("}},
-		{"nok, raw-name key keeps its spelling in the path", `{"RESPONSE_TIME":"fast"}`,
-			[]string{`/RESPONSE_TIME:`, "want an integer"}},
-		{"nok, status code as a word", `{"api_check_response_status_code":"OK"}`,
-			[]string{`/api_check_response_status_code:`, "want an integer"}},
-		{"nok, SSL days as an object", `{"ssl_days_remaining":{"days":3}}`,
-			[]string{`/ssl_days_remaining:`, "got object"}},
-		{"nok, reminder as a word", `{"is_reminder":"sometimes"}`,
-			[]string{`/is_reminder:`, `want a boolean, "true" or "false"`}},
-		{"nok, started_at not a time", `{"started_at":"yesterday"}`,
-			[]string{`/started_at:`, "want an RFC 3339 time or a Unix timestamp"}},
-		{"nok, tags as an object", `{"tags":{"a":1}}`,
-			[]string{`/tags:`, "want an array of strings or a comma-separated string"}},
-		{"nok, nested tag arrays", `{"tags":[["a"]]}`, []string{`/tags`, "want a string, got array"}},
-		{"nok, check id as an object", `{"check_id":{}}`, []string{`/check_id:`, "want a string, got object"}},
-		{"nok, alert type as an array", `{"alert_type":["ALERT_FAILURE"]}`, []string{`/alert_type:`, "got array"}},
-		{"nok, both spellings of one key", `{"alert_type":"ALERT_FAILURE","ALERT_TYPE":"ALERT_RECOVERY"}`,
-			[]string{"duplicate", "ALERT_TYPE"}},
-		{"nok, truncated body", `{"check_id":"c1","response_time":"16`, []string{"unexpected EOF"}},
-		{"nok, trailing comma", `{"check_id":"c1",}`, []string{"invalid character"}},
-		{"nok, not an object", `["ALERT_FAILURE"]`, []string{"array"}},
-		{"nok, empty body", ``, []string{"EOF"}},
-		{"nok, template hole left by an unset number", `{"response_time": ,"check_id":"c"}`, []string{"invalid character"}},
-	} {
+	for _, tc := range decodeErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			var a Alert
 			err := event.Decode("application/json", []byte(tc.body), &a)

@@ -59,6 +59,11 @@ func ParseAlertType(s string) AlertType { return parseAlertType(s) }
 
 func parseAlertType[S ~string | ~[]byte](s S) AlertType {
 	s = trim(s)
+	for _, k := range alertTypes { // the canonical spelling, as Checkly sends it
+		if string(s) == string(k) {
+			return k
+		}
+	}
 	for _, k := range alertTypes {
 		if lenient.NameEqual(s, k) {
 			return k
@@ -155,6 +160,11 @@ func ParseCheckType(s string) CheckType { return parseCheckType(s) }
 
 func parseCheckType[S ~string | ~[]byte](s S) CheckType {
 	s = trim(s)
+	for _, k := range checkTypes { // the canonical spelling, as Checkly sends it
+		if string(s) == string(k) {
+			return k
+		}
+	}
 	for _, k := range checkTypes {
 		if lenient.NameEqual(s, k) {
 			return k

@@ -6,8 +6,13 @@
 //
 // The sub-benchmark's last name element says which is which: one containing
 // "hookseal" is the subject, one containing "floor" a baseline; the rest of
-// the name groups them. Absolute times on a shared machine are noise, ratios
-// from one run are not: `make bench` prints both.
+// the name groups them. With -count above 1, each benchmark's ns/op is the
+// median of its runs, as benchstat takes it, so one run slowed by a
+// neighbour on a shared machine does not move the ratio. Absolute times on
+// a shared machine are noise, ratios from one run are not: `make bench`
+// prints both.
+//
+// A row with a goal (see goals) says whether the run meets it.
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,11 +34,56 @@ func main() {
 	}
 }
 
-// result is one benchmark line: its name without the -GOMAXPROCS suffix
-// and its ns/op, averaged over repeated lines (-count).
+// result is one benchmark's ns/op, one value per run (-count).
 type result struct {
-	sum float64
-	n   int
+	ns []float64
+}
+
+// median is the middle run's ns/op, or the mean of the middle two.
+func (r *result) median() float64 {
+	s := slices.Sorted(slices.Values(r.ns))
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// goal is a target a row is held to: its time at most maxTime times the
+// floor's, or its throughput at least minThroughput times the floor's.
+type goal struct {
+	row, floor    string // the row's group (package-relative) and floor sub-benchmark
+	maxTime       float64
+	minThroughput float64
+}
+
+// goals are the targets hookseal's performance work holds (issue #21, and
+// the README's performance table).
+var goals = []goal{
+	{row: "verify BenchmarkChecklyVerify/size=1KiB", floor: "impl=floor-pooled-hmac", maxTime: 1.10},
+	{row: "verify BenchmarkChecklyVerify/size=16KiB", floor: "impl=floor-pooled-hmac", minThroughput: 0.9},
+	{row: "verify BenchmarkChecklyVerify/size=256KiB", floor: "impl=floor-pooled-hmac", minThroughput: 0.9},
+	{row: "verify BenchmarkChecklyVerify/size=1MiB", floor: "impl=floor-pooled-hmac", minThroughput: 0.9},
+	{row: "event/checkly BenchmarkDecode", floor: "floor-plain-json-v2", maxTime: 1.15},
+}
+
+// judge says whether ratio meets the goal for row and floor, or "".
+func judge(row, floor string, ratio float64) string {
+	for _, g := range goals {
+		if g.row != row || g.floor != floor {
+			continue
+		}
+		verdict := func(ok bool) string {
+			if ok {
+				return "met"
+			}
+			return "MISSED"
+		}
+		if g.maxTime > 0 {
+			return fmt.Sprintf("goal <= %.2fx time: %s", g.maxTime, verdict(ratio <= g.maxTime))
+		}
+		return fmt.Sprintf("goal >= %.2fx throughput: %s", g.minThroughput, verdict(1/ratio >= g.minThroughput))
+	}
+	return ""
 }
 
 func run(in io.Reader, out io.Writer) error {
@@ -58,8 +109,7 @@ func run(in io.Reader, out io.Writer) error {
 			results[key] = r
 			order = append(order, key)
 		}
-		r.sum += ns
-		r.n++
+		r.ns = append(r.ns, ns)
 	}
 	if err := sc.Err(); err != nil {
 		return err
@@ -106,12 +156,15 @@ func run(in io.Reader, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "hookseal's ns/op as a ratio of the floor's (below 1 is faster than the floor):")
 	for _, r := range rows {
-		s, f := results[r.subject], results[r.floor]
-		ratio := (s.sum / float64(s.n)) / (f.sum / float64(f.n))
-		fmt.Fprintf(out, "  %-60s %-40s %5.2fx time  %5.2fx throughput\n",
-			strings.TrimPrefix(r.group, "github.com/hookseal/hookseal/"),
-			r.subject[strings.LastIndexByte(r.subject, '/')+1:]+" vs "+r.floor[strings.LastIndexByte(r.floor, '/')+1:],
-			ratio, 1/ratio)
+		ratio := results[r.subject].median() / results[r.floor].median()
+		group := strings.TrimPrefix(r.group, "github.com/hookseal/hookseal/")
+		floor := r.floor[strings.LastIndexByte(r.floor, '/')+1:]
+		line := fmt.Sprintf("  %-60s %-40s %5.2fx time  %5.2fx throughput",
+			group, r.subject[strings.LastIndexByte(r.subject, '/')+1:]+" vs "+floor, ratio, 1/ratio)
+		if v := judge(group, floor, ratio); v != "" {
+			line += "  (" + v + ")"
+		}
+		fmt.Fprintln(out, line)
 	}
 	return nil
 }

@@ -66,3 +66,48 @@ func TestParseLine(t *testing.T) {
 		}
 	}
 }
+
+// With -count, a benchmark's ns/op is the median of its runs: one run
+// slowed by a neighbour does not move the ratio.
+func TestRunTakesTheMedian(t *testing.T) {
+	in := `pkg: github.com/hookseal/hookseal/event/checkly
+BenchmarkDecode/hookseal-2              100   1000 ns/op
+BenchmarkDecode/hookseal-2              100   9000 ns/op
+BenchmarkDecode/hookseal-2              100   1100 ns/op
+BenchmarkDecode/floor-plain-json-v2-2   100   1000 ns/op
+BenchmarkDecode/floor-plain-json-v2-2   100   1000 ns/op
+BenchmarkDecode/floor-plain-json-v2-2   100   5000 ns/op
+`
+	var out strings.Builder
+	if err := run(strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := " 1.10x time   0.91x throughput  (goal <= 1.15x time: met)"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}
+
+// Rows with a goal say whether the run meets it.
+func TestRunJudgesGoals(t *testing.T) {
+	in := `pkg: github.com/hookseal/hookseal/verify
+BenchmarkChecklyVerify/size=1KiB/impl=hookseal-2            100   1200 ns/op
+BenchmarkChecklyVerify/size=1KiB/impl=floor-2               100   2000 ns/op
+BenchmarkChecklyVerify/size=1KiB/impl=floor-pooled-hmac-2   100   1000 ns/op
+BenchmarkChecklyVerify/size=16KiB/impl=hookseal-2           100   1000 ns/op
+BenchmarkChecklyVerify/size=16KiB/impl=floor-pooled-hmac-2  100    950 ns/op
+`
+	var out strings.Builder
+	if err := run(strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"1.20x time   0.83x throughput  (goal <= 1.10x time: MISSED)",
+		"1.05x time   0.95x throughput  (goal >= 0.90x throughput: met)",
+		"impl=hookseal vs impl=floor               0.60x time   1.67x throughput\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}

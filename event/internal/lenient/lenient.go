@@ -159,19 +159,28 @@ func readText(dec *jsontext.Decoder, want string) ([]byte, jsontext.Kind, error)
 	case 'n':
 		return nil, k, nil
 	case '"':
-		b := v[1 : len(v)-1]
-		if bytes.IndexByte(b, '\\') >= 0 {
-			// ReadValue has validated the string, so the only error left
-			// is invalid UTF-8 (when the decoder allows it), which
-			// AppendUnquote has already replaced with U+FFFD.
-			b, _ = jsontext.AppendUnquote(nil, v)
-		}
-		return b, k, nil
+		return Unquote(v), k, nil
 	case '0', 't', 'f':
 		return v, k, nil
 	default:
 		return nil, k, newError(want, k, nil)
 	}
+}
+
+// Unquote returns the contents of v, a JSON string that a decoder has read
+// (and so validated), as the types here read it: v without its quotes when
+// it has no escape (aliasing v), else a new unquoted copy. A provider
+// package's strict fast path reads strings with it, so its text is the
+// lenient path's to the byte.
+func Unquote(v jsontext.Value) []byte {
+	b := v[1 : len(v)-1]
+	if bytes.IndexByte(b, '\\') >= 0 {
+		// The decoder has validated the string, so the only error left
+		// is invalid UTF-8 (when the decoder allows it), which
+		// AppendUnquote has already replaced with U+FFFD.
+		b, _ = jsontext.AppendUnquote(nil, v)
+	}
+	return b
 }
 
 // String is a string that also accepts a JSON number or boolean, kept as its
@@ -209,16 +218,27 @@ func (n *Int) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if k == 't' || k == 'f' {
 		return newError(wantInt, k, b)
 	}
-	t := trimSpace(b)
-	if k == 'n' || len(t) == 0 {
+	if k == 'n' || n.SetText(b) {
 		return nil
+	}
+	return newError(wantInt, k, b)
+}
+
+// SetText sets n from the text of a JSON string or number as
+// UnmarshalJSONFrom does, and reports false (leaving n zero) for text it
+// refuses.
+func (n *Int) SetText(text []byte) bool {
+	*n = Int{}
+	t := trimSpace(text)
+	if len(t) == 0 {
+		return true
 	}
 	v, ok := parseInt(t)
 	if !ok {
-		return newError(wantInt, k, b)
+		return false
 	}
 	n.Value, n.Valid = v, true
-	return nil
+	return true
 }
 
 // parseInt parses a JSON number (integer, fraction, exponent) and rounds it
@@ -322,19 +342,28 @@ func (v *Bool) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return err
 	}
 	*v = Bool{}
-	t := trimSpace(b)
-	if k == 'n' || len(t) == 0 {
+	if k == 'n' || v.SetText(b) {
 		return nil
 	}
+	return newError(wantBool, k, b)
+}
+
+// SetText sets v from the text of a JSON string, number or boolean as
+// UnmarshalJSONFrom does, and reports false (leaving v zero) for text it
+// refuses.
+func (v *Bool) SetText(text []byte) bool {
+	*v = Bool{}
+	t := trimSpace(text)
 	switch {
+	case len(t) == 0:
 	case bytesEqualFold(t, "true"), bytesEqualFold(t, "t"), string(t) == "1":
 		v.Value, v.Valid = true, true
 	case bytesEqualFold(t, "false"), bytesEqualFold(t, "f"), string(t) == "0":
 		v.Valid = true
 	default:
-		return newError(wantBool, k, b)
+		return false
 	}
-	return nil
+	return true
 }
 
 // Time is an instant that arrives as a string or a number:
@@ -365,19 +394,30 @@ func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return err
 	}
 	*t = Time{}
-	s := trimSpace(b)
-	if k == 'n' || len(s) == 0 {
+	if k == 'n' || len(trimSpace(b)) == 0 {
 		return nil
 	}
-	if k == 't' || k == 'f' {
+	if k == 't' || k == 'f' || !t.SetText(b) {
 		return newError(wantTime, k, b)
+	}
+	return nil
+}
+
+// SetText sets t from the text of a JSON string or number as
+// UnmarshalJSONFrom does, and reports false (leaving t zero) for text it
+// refuses.
+func (t *Time) SetText(text []byte) bool {
+	*t = Time{}
+	s := trimSpace(text)
+	if len(s) == 0 {
+		return true
 	}
 	v, ok := timefmt.Parse(s)
 	if !ok {
-		return newError(wantTime, k, b)
+		return false
 	}
 	*t = Time(v)
-	return nil
+	return true
 }
 
 // UnixMillis is an instant given as Unix milliseconds, as a JSON number or a
@@ -460,7 +500,7 @@ func (l *List) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		if k == 'n' {
 			continue
 		}
-		if s := bytes.TrimSpace(b); len(s) > 0 {
+		if s := ListItem(b); len(s) > 0 {
 			out = append(out, string(s))
 		}
 	}
@@ -470,6 +510,11 @@ func (l *List) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	*l = out
 	return nil
 }
+
+// ListItem returns the item a List keeps from an element's text (or a
+// comma-separated part): the text trimmed of white space, where empty means
+// the element is dropped.
+func ListItem(text []byte) []byte { return bytes.TrimSpace(text) }
 
 // errTooMany reports a list of n items, or of more than MaxListLen when n is
 // negative (an array, whose counting stops at the limit).
@@ -489,7 +534,7 @@ func (l *List) split(b []byte) error {
 	for len(b) > 0 {
 		var item []byte
 		item, b, _ = bytes.Cut(b, []byte{','})
-		if s := bytes.TrimSpace(item); len(s) > 0 {
+		if s := ListItem(item); len(s) > 0 {
 			out = append(out, string(s))
 		}
 	}

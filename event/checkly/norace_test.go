@@ -1,0 +1,5 @@
+//go:build !race
+
+package checkly
+
+const raceEnabled = false
