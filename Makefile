@@ -54,7 +54,11 @@ fuzz:
 
 ## bench: every module's benchmarks with -benchmem, written to bench.txt in
 ## the form benchstat reads, then hookseal's time as a ratio of each floor's
-## measured in the same run.
+## measured in the same run (the median of BENCHCOUNT runs each), and for
+## the rows with a goal (Checkly verification at 1 KiB to 1 MiB against the
+## pooled-HMAC floor, Checkly decoding against plain JSON v2) whether this
+## run meets it. BENCHTIME and BENCHCOUNT tune it (BENCHCOUNT=5 on a shared
+## machine).
 bench:
 	@set -eo pipefail; : > bench.txt; for m in $(MODULES); do \
 		echo "== go test -bench $$m"; \
@@ -67,6 +71,9 @@ bench:
 ## server over loopback, the same bounded run of signed Checkly deliveries
 ## each; prints each one's throughput ratio to the floor (LOADFLAGS to tune,
 ## e.g. LOADFLAGS="-n 20000 -c 32", or -proxy=false for listen alone).
+## With HOOKSEAL_REDIS_URL set (or LOADFLAGS="-redis URL") it also runs
+## listen on that Redis, right after listen on memory, and prints the ratio
+## of the two (goal 0.7; -order for ordered routes).
 LOADFLAGS ?=
 load:
 	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \

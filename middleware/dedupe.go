@@ -20,11 +20,21 @@ func (p *pipeline) claimTraced(ctx context.Context, f *flow) Result {
 // claim takes the delivery's dedupe claim before anything acts on it. A
 // delivery already done is a duplicate; one being handled by another copy
 // is in flight. A store that fails answers 503 (the sender retries), or,
-// with WithStoreFailOpen, lets the delivery through unclaimed.
+// with WithStoreFailOpen, lets the delivery through unclaimed. On a route
+// that orders this delivery, a store.ClaimAdvancer claims and advances in
+// one call (see order).
 func (p *pipeline) claim(ctx context.Context, f *flow) Result {
 	f.rep.Delivery = f.key.String()
 	cfg := p.cfg
-	c, err := cfg.store.Claim(ctx, f.rep.Delivery, cfg.lease)
+	var c store.Claim
+	var err error
+	advanced := true
+	ca, combined := p.claimAdvancer(f)
+	if combined {
+		c, advanced, err = ca.ClaimAndAdvance(ctx, f.rep.Delivery, cfg.lease, p.resource(f), f.occurred, cfg.orderingTTL)
+	} else {
+		c, err = cfg.store.Claim(ctx, f.rep.Delivery, cfg.lease)
+	}
 	if err != nil {
 		if cfg.failOpen {
 			return Result{}
@@ -34,6 +44,9 @@ func (p *pipeline) claim(ctx context.Context, f *flow) Result {
 	switch c.State {
 	case store.Claimed:
 		f.claim, f.claimed = c, true
+		if !advanced {
+			return p.outOfOrder(ctx, f)
+		}
 		return Result{}
 	case store.Done:
 		return Result{Outcome: Duplicate}

@@ -112,7 +112,7 @@ type Memory struct {
 	tokens atomic.Uint64
 }
 
-var _ Store = (*Memory)(nil)
+var _ ClaimAdvancer = (*Memory)(nil)
 
 // MemoryOption configures a [Memory].
 type MemoryOption func(*memoryConfig)
@@ -337,6 +337,21 @@ func (m *Memory) Claim(ctx context.Context, key string, lease time.Duration) (Cl
 	return Claim{Key: key, Token: strconv.FormatUint(tok, 10), State: Claimed, Fence: tok}, nil
 }
 
+// ClaimAndAdvance implements [ClaimAdvancer.ClaimAndAdvance]: Claim, then
+// Advance when claimed. The two are not one atomic step in Memory; the
+// outcome is the same as calling them in turn, which is all the contract
+// asks.
+func (m *Memory) ClaimAndAdvance(ctx context.Context, key string, lease time.Duration, resource string, at time.Time, ttl time.Duration) (Claim, bool, error) {
+	if ttl <= 0 {
+		return Claim{}, false, fmt.Errorf("%w: ClaimAndAdvance ttl %v", ErrInvalidDuration, ttl)
+	}
+	c, err := m.Claim(ctx, key, lease)
+	if err != nil || c.State != Claimed {
+		return c, false, err
+	}
+	return c, m.advance(resource, at, ttl), nil
+}
+
 // Renew implements [Store.Renew]. It returns another error, changing
 // nothing, when ctx is done or lease is not positive.
 func (m *Memory) Renew(ctx context.Context, c Claim, lease time.Duration) error {
@@ -416,6 +431,11 @@ func (m *Memory) Advance(ctx context.Context, resource string, at time.Time, ttl
 	if ttl <= 0 {
 		return false, fmt.Errorf("%w: Advance ttl %v", ErrInvalidDuration, ttl)
 	}
+	return m.advance(resource, at, ttl), nil
+}
+
+// advance is Advance, its arguments checked.
+func (m *Memory) advance(resource string, at time.Time, ttl time.Duration) bool {
 	sec, nsec := at.Unix(), int32(at.Nanosecond())
 	s := m.shard(resource)
 	s.mu.Lock()
@@ -427,7 +447,7 @@ func (m *Memory) Advance(ctx context.Context, resource string, at time.Time, ttl
 	switch {
 	case ok && now < e.exp:
 		if sec < e.val || sec == e.val && nsec < e.nsec {
-			return false, nil
+			return false
 		}
 	case ok: // ttl over: anything goes
 		s.st.Expired++
@@ -439,11 +459,11 @@ func (m *Memory) Advance(ctx context.Context, resource string, at time.Time, ttl
 		s.res[e.key] = e
 		e.val, e.nsec, e.exp = sec, nsec, exp
 		s.resq.push(e)
-		return true, nil
+		return true
 	}
 	e.val, e.nsec, e.exp = sec, nsec, exp
 	s.resq.fix(e)
-	return true, nil
+	return true
 }
 
 func (m *Memory) shard(key string) *shard {

@@ -127,3 +127,23 @@ type Store interface {
 	// resolution count as equal.
 	Advance(ctx context.Context, resource string, at time.Time, ttl time.Duration) (bool, error)
 }
+
+// ClaimAdvancer is a Store that claims a delivery and advances its
+// resource in one operation: one round trip to a remote store instead of
+// two, for the routes that order their events. The middleware uses it when
+// the route's store implements it, and Claim then Advance otherwise; the
+// outcome is the same.
+type ClaimAdvancer interface {
+	Store
+
+	// ClaimAndAdvance claims key for lease, as Claim does, and only when
+	// the result is Claimed advances resource to "at" for ttl, as Advance
+	// does, reporting whether it advanced. An InFlight or Done result
+	// advances nothing and reports false. A Claimed result whose resource
+	// did not advance (an event older than the newest recorded) still holds
+	// the claim: commit it (the event is dropped for good) or release it.
+	// A lease or ttl that is not positive, or a done ctx, is an error that
+	// changes nothing; another error leaves the claim and the resource as
+	// unknown as Claim's and Advance's errors do.
+	ClaimAndAdvance(ctx context.Context, key string, lease time.Duration, resource string, at time.Time, ttl time.Duration) (c Claim, advanced bool, err error)
+}

@@ -46,6 +46,9 @@ type serveConfig struct {
 // HOOKSEAL_REDIS_URL, or the variable the file names) is what errors name.
 type redisSettings struct {
 	url, source, prefix string
+	poolSize            int           // connections per Redis server; 0: redisstore.DefaultPoolSize or the URL's pool_size
+	timeout             time.Duration // each call's budget; 0: redisstore.DefaultTimeout
+	dialTimeout         time.Duration // 0: the URL's dial_timeout, or go-redis's 5 s
 }
 
 // inboxSettings configure the inbox and its runner.

@@ -35,8 +35,11 @@ type fileConfig struct {
 // fileRedis names the variable holding the Redis URL: the URL itself may
 // carry a password, which has no place in a config file.
 type fileRedis struct {
-	URLEnv string  `yaml:"url_env"`
-	Prefix *string `yaml:"prefix"`
+	URLEnv      string         `yaml:"url_env"`
+	Prefix      *string        `yaml:"prefix"`
+	PoolSize    *int           `yaml:"pool_size"`
+	Timeout     *time.Duration `yaml:"timeout"`
+	DialTimeout *time.Duration `yaml:"dial_timeout"`
 }
 
 type fileInbox struct {

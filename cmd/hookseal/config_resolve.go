@@ -132,6 +132,14 @@ func (r *resolver) backends(cfg *serveConfig, fc *fileConfig) {
 				r.errorf([]any{"redis", "prefix"}, "redis prefix must not be empty (the default is %q): hookseal's keys could collide with other data in the database", redisstore.DefaultPrefix)
 			}
 		}
+		if n := fc.Redis.PoolSize; n != nil {
+			if *n <= 0 {
+				r.errorf([]any{"redis", "pool_size"}, "redis pool_size must be positive, got %d", *n)
+			}
+			rs.poolSize = *n
+		}
+		r.duration(&rs.timeout, fc.Redis.Timeout, "redis", "timeout")
+		r.duration(&rs.dialTimeout, fc.Redis.DialTimeout, "redis", "dial_timeout")
 		cfg.redis = rs
 		if fc.DataDir != "" {
 			r.errorf([]any{"data_dir"}, "data_dir and redis are both set: the store and inbox live in one of them; remove one")

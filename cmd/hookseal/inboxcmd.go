@@ -15,8 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/hookseal/hookseal/inbox"
 	boltstore "github.com/hookseal/hookseal/store/bolt"
 	redisstore "github.com/hookseal/hookseal/store/redis"
@@ -151,18 +149,11 @@ func (fl *inboxFlags) open(e *env) (inbox.Inbox, func(), error) {
 		}
 		return db.Inbox(), func() { _ = db.Close() }, nil
 	case fl.redisURL != "":
-		// Dial checks the URL (without quoting it) and that Redis answers.
-		st, err := dialRedis(e.ctx, source, fl.redisURL, redisstore.WithPrefix(fl.prefix))
+		// openRedis checks the URL (without quoting it) and that Redis answers.
+		client, _, err := openRedis(e.ctx, &redisSettings{url: fl.redisURL, source: source, prefix: fl.prefix})
 		if err != nil {
 			return nil, nil, err
 		}
-		_ = st.Close()
-		opt, err := redis.ParseURL(fl.redisURL)
-		if err != nil {
-			return nil, nil, usagef("%s: %v", source, redisstore.ErrInvalidURL)
-		}
-		opt.ContextTimeoutEnabled = true
-		client := redis.NewClient(opt)
 		ib, err := redisstore.NewInbox(client, fl.name, redisstore.WithInboxPrefix(fl.prefix))
 		if err != nil {
 			_ = client.Close()

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/hookseal/hookseal/event"
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/event/datadog"
@@ -49,12 +51,18 @@ stops accepting connections, lets requests in flight finish (up to
 
 Dedupe and ordering state is kept in memory, for one process. Replicas
 behind a load balancer share it in Redis: give each the same --redis URL
-(or HOOKSEAL_REDIS_URL, preferred when it carries a password), such as
-redis://:password@redis.internal:6379/0, or rediss://... for TLS, with any
-@ : / ? # % in the password percent-encoded. A sender's retry that lands
-on another replica is then a duplicate, and a late event that lands on
+(or HOOKSEAL_REDIS_URL, preferred when it carries a password), one of
+  redis://:password@redis.internal:6379/0               one server (rediss:// for TLS)
+  redis+cluster://:password@10.0.0.5:7000,10.0.0.6:7000  a Redis Cluster, through any of its nodes
+  redis+sentinel://:password@10.0.0.5:26379,10.0.0.6:26379/mymaster/0
+                                                        the primary the sentinels call mymaster
+with any @ : / ? # % , in the password percent-encoded, and options such as
+?pool_size=128&dial_timeout=500ms. --redis-pool-size, --redis-timeout (each
+call's budget) and --redis-dial-timeout set them too. A sender's retry that
+lands on another replica is then a duplicate, and a late event that lands on
 another replica is out of order. Redis must answer at start-up; a Redis
-that fails later makes deliveries answer 503, which senders retry.
+that fails later (or fails over) makes deliveries answer 503, which senders
+retry.
 Receivers that are not replicas of each other but share a database each
 need their own --redis-prefix (or database number).
 
@@ -86,6 +94,9 @@ type listenFlags struct {
 	redisPrefix, admin, inboxDir, configFile                     string
 	checklyKeys, oncallKeys, datadogKeys                         string
 	redisPrefixSet                                               bool   // --redis-prefix given
+	redisTuned                                                   string // a --redis-pool-size/-timeout/-dial-timeout flag given, for errors
+	redisPoolSize                                                int
+	redisTimeout, redisDialTimeout                               time.Duration
 	redisSource                                                  string // "--redis" or HOOKSEAL_REDIS_URL; "" when neither is set
 	maxBody                                                      int64
 	tolerance, shutdownTimeout                                   time.Duration
@@ -116,6 +127,9 @@ func runListen(e *env, args []string) int {
 	f.BoolVar(&lf.order, "order", false, "drop events older than one already processed for the same resource")
 	f.StringVar(&lf.redis, "redis", "", "Redis `URL` for dedupe and ordering state shared by replicas (env HOOKSEAL_REDIS_URL)")
 	f.StringVar(&lf.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "what every Redis key starts with: the same for replicas of one receiver, its own for each receiver sharing a database")
+	f.IntVar(&lf.redisPoolSize, "redis-pool-size", 0, "connections kept to each Redis server (default 64, or the URL's pool_size)")
+	f.DurationVar(&lf.redisTimeout, "redis-timeout", redisstore.DefaultTimeout, "budget of each Redis call; a delivery whose call runs out of it answers 503")
+	f.DurationVar(&lf.redisDialTimeout, "redis-dial-timeout", 0, "bound on opening a Redis connection (default 5s, or the URL's dial_timeout)")
 	f.StringVar(&lf.inboxDir, "inbox", "", "keep accepted deliveries (and dedupe and ordering state) in the file inbox in `dir`, "+
 		"answer senders once it has them, and print each event when the inbox runs it")
 	f.StringVar(&lf.admin, "admin", "", "serve /healthz, /readyz and /metrics on `host:port` (none by default)")
@@ -131,6 +145,8 @@ func runListen(e *env, args []string) int {
 			lf.redisSource = "--redis"
 		case "redis-prefix":
 			lf.redisPrefixSet = true
+		case "redis-pool-size", "redis-timeout", "redis-dial-timeout":
+			lf.redisTuned = "--" + fl.Name
 		}
 	})
 	var cfg *serveConfig
@@ -200,7 +216,8 @@ func (lf *listenFlags) config(e *env) (*serveConfig, error) {
 		return nil, err
 	}
 	if lf.redis != "" {
-		cfg.redis = &redisSettings{url: lf.redis, source: lf.redisSource, prefix: lf.redisPrefix}
+		cfg.redis = &redisSettings{url: lf.redis, source: lf.redisSource, prefix: lf.redisPrefix,
+			poolSize: lf.redisPoolSize, timeout: lf.redisTimeout, dialTimeout: lf.redisDialTimeout}
 	}
 	if lf.inboxDir != "" {
 		if cfg.redis != nil {
@@ -274,6 +291,9 @@ func (lf *listenFlags) redisConfig(e *env) error {
 			if lf.redisPrefixSet {
 				return usagef("--redis-prefix names Redis keys and needs a Redis URL: set --redis or HOOKSEAL_REDIS_URL")
 			}
+			if lf.redisTuned != "" {
+				return usagef("%s tunes the Redis client and needs a Redis URL: set --redis or HOOKSEAL_REDIS_URL", lf.redisTuned)
+			}
 			return nil
 		}
 		lf.redis, lf.redisSource = v, envRedisURL
@@ -285,6 +305,14 @@ func (lf *listenFlags) redisConfig(e *env) error {
 	}
 	if lf.redisPrefix == "" {
 		return usagef("--redis-prefix must not be empty (the default is %q): hookseal's keys could collide with other data in the database", redisstore.DefaultPrefix)
+	}
+	switch {
+	case lf.redisPoolSize < 0:
+		return usagef("--redis-pool-size must be positive, got %d", lf.redisPoolSize)
+	case lf.redisTimeout <= 0:
+		return usagef("--redis-timeout must be positive, got %s", lf.redisTimeout)
+	case lf.redisDialTimeout < 0:
+		return usagef("--redis-dial-timeout must be positive, got %s", lf.redisDialTimeout)
 	}
 	return nil
 }
@@ -327,21 +355,38 @@ const envRedisURL = "HOOKSEAL_REDIS_URL"
 // redisDialTimeout bounds the start-up check that Redis answers.
 const redisDialTimeout = 5 * time.Second
 
-// dialRedis opens the Redis store rawURL names; source ("--redis" or
-// HOOKSEAL_REDIS_URL) is what errors name. A URL that cannot be used is a
-// usage error; a Redis that does not answer is not. Neither quotes the URL:
-// it may carry a password.
-func dialRedis(ctx context.Context, source, rawURL string, opts ...redisstore.Option) (*redisstore.Store, error) {
+// openRedis opens the one Redis client a receiver uses for its store, its
+// inbox and its readiness check, as rs says. rs.source ("--redis",
+// HOOKSEAL_REDIS_URL or the variable a config file names) is what errors
+// name. A URL that cannot be used is a usage error; a Redis that does not
+// answer is not. Neither quotes the URL: it may carry a password.
+func openRedis(ctx context.Context, rs *redisSettings) (redis.UniversalClient, *redisstore.ClientConfig, error) {
+	rc, err := redisstore.ParseURL(rs.url)
+	if err != nil {
+		return nil, nil, usagef("%s: %v", rs.source, err)
+	}
+	if rs.poolSize > 0 {
+		rc.PoolSize = rs.poolSize
+	}
+	if rs.dialTimeout > 0 {
+		rc.DialTimeout = rs.dialTimeout
+	}
 	ctx, cancel := context.WithTimeout(ctx, redisDialTimeout)
 	defer cancel()
-	st, err := redisstore.Dial(ctx, rawURL, opts...)
-	switch {
-	case errors.Is(err, redisstore.ErrInvalidURL):
-		return nil, usagef("%s: %v", source, err)
-	case err != nil:
-		return nil, fmt.Errorf("%s: %w", source, err)
+	client, err := rc.Dial(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", rs.source, err)
 	}
-	return st, nil
+	return client, rc, nil
+}
+
+// redisStore is the Store on client that rs configures.
+func redisStore(client redis.UniversalClient, rs *redisSettings) (*redisstore.Store, error) {
+	opts := []redisstore.Option{redisstore.WithPrefix(rs.prefix)}
+	if rs.timeout > 0 {
+		opts = append(opts, redisstore.WithTimeout(rs.timeout))
+	}
+	return redisstore.New(client, opts...)
 }
 
 // routePaths are the routes listen's flags configure, in the order they

@@ -158,6 +158,7 @@ type listeningLine struct {
 	Unconfigured []string `json:"unconfigured"`
 	Order        bool     `json:"order"`
 	Store        string   `json:"store"`
+	Redis        string   `json:"redis,omitempty"` // the deployment, without credentials
 	Inbox        bool     `json:"inbox,omitempty"`
 	Upstreams    []string `json:"upstreams,omitempty"`
 }
@@ -165,7 +166,7 @@ type listeningLine struct {
 func (s *server) listening(addr, admin string) listeningLine {
 	cfg := s.cfg
 	ll := listeningLine{Msg: "listening", Addr: addr, Admin: admin, Config: cfg.source, Routes: s.paths,
-		Unconfigured: []string{}, Store: s.storeName, Inbox: s.runner != nil}
+		Unconfigured: []string{}, Store: s.storeName, Redis: s.redisAt, Inbox: s.runner != nil}
 	for _, p := range routePaths {
 		if _, ok := cfg.unconfigured[p]; ok {
 			ll.Unconfigured = append(ll.Unconfigured, p)

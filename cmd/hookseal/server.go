@@ -33,6 +33,7 @@ type server struct {
 	admin     http.Handler // nil without an admin listener
 	runner    *inbox.Runner
 	storeName string // memory, file, redis
+	redisAt   string // the Redis deployment, without credentials, for the start-up line
 	paths     []string
 	closers   []func() error // closed in reverse order
 	// ready answers whether the store and the inbox answer, for /readyz.
@@ -150,26 +151,27 @@ func (s *server) backends(ctx context.Context, mode buildMode) (store.Store, inb
 	case cfg.redis != nil:
 		s.storeName = "redis"
 		redis.SetLogger(redisLog{cfg.log})
-		st, err := dialRedis(ctx, cfg.redis.source, cfg.redis.url, redisstore.WithPrefix(cfg.redis.prefix))
+		// One client for the store, the inbox and the readiness check.
+		client, rc, err := openRedis(ctx, cfg.redis)
 		if err != nil {
 			return nil, nil, err
 		}
-		s.closers = append(s.closers, st.Close)
-		// The store keeps its client to itself; the inbox and the
-		// readiness check share a second one. Dial has checked the URL.
-		opt, err := redis.ParseURL(cfg.redis.url)
-		if err != nil {
-			return nil, nil, usagef("%s: %v", cfg.redis.source, redisstore.ErrInvalidURL)
-		}
-		opt.ContextTimeoutEnabled = true
-		client := redis.NewClient(opt)
 		s.closers = append(s.closers, client.Close)
+		s.redisAt = rc.String()
+		st, err := redisStore(client, cfg.redis)
+		if err != nil {
+			return nil, nil, err
+		}
 		s.ready = func(ctx context.Context) error { return client.Ping(ctx).Err() }
 		if !cfg.inbox.enabled {
 			return st, nil, nil
 		}
-		ib, err := redisstore.NewInbox(client, cfg.inbox.name, redisstore.WithInboxPrefix(cfg.redis.prefix),
-			redisstore.WithMaxEntries(cfg.inbox.maxEntries), redisstore.WithMaxBytes(cfg.inbox.maxBytes))
+		iopts := []redisstore.InboxOption{redisstore.WithInboxPrefix(cfg.redis.prefix),
+			redisstore.WithMaxEntries(cfg.inbox.maxEntries), redisstore.WithMaxBytes(cfg.inbox.maxBytes)}
+		if cfg.redis.timeout > 0 {
+			iopts = append(iopts, redisstore.WithInboxTimeout(cfg.redis.timeout))
+		}
+		ib, err := redisstore.NewInbox(client, cfg.inbox.name, iopts...)
 		if err != nil {
 			return nil, nil, err
 		}

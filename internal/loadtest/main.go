@@ -73,6 +73,10 @@ func main() {
 		floorAddr = flag.String("serve-floor", "", "internal: serve the floor on this address")
 		upAddr    = flag.String("serve-upstream", "", "internal: serve the proxy's upstream on this address")
 		proxy     = flag.Bool("proxy", true, "also run hookseal proxy, inline and with its file inbox")
+		redisURL  = flag.String("redis", os.Getenv("HOOKSEAL_REDIS_URL"), "also run hookseal listen with its state in the Redis this `URL` names (default $HOOKSEAL_REDIS_URL), "+
+			"and compare it with listen on its memory store")
+		redisGoal = flag.Float64("redis-goal", 0.7, "throughput ratio listen on Redis / listen on memory to report as met")
+		order     = flag.Bool("order", false, "run listen with --order (ordering state: one more store call per delivery without a combined claim and advance)")
 	)
 	flag.Parse()
 	if *floorAddr != "" {
@@ -87,13 +91,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n and -c must be positive; -tampered in [0,1)")
 		os.Exit(2)
 	}
-	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal, *inboxGoal, *proxy); err != nil {
+	listenArgs = nil
+	if *order {
+		listenArgs = append(listenArgs, "--order")
+	}
+	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal, *inboxGoal, *proxy, *redisURL, *redisGoal); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal, inboxGoal float64, withProxy bool) error {
+// listenArgs are the flags every listen run gets (-order).
+var listenArgs []string
+
+func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal, inboxGoal float64, withProxy bool, redisURL string, redisGoal float64) error {
 	// Distinct bodies for the warm-up and the measured run, signed now:
 	// the run is far shorter than the 5-minute freshness window.
 	fmt.Printf("signing %d deliveries (%d warm-up) ...\n", n+warm, warm)
@@ -111,7 +122,7 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal,
 		return ferr
 	}
 
-	hs, err := startListen(bin)
+	hs, err := startListen(bin, listenArgs...)
 	if err != nil {
 		return err
 	}
@@ -125,6 +136,28 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal,
 	}
 	reports := []*report{fr, hr}
 	var problems []string
+	// Listen on Redis, right after listen on memory: the same deliveries,
+	// under a prefix of its own, so nothing from an earlier run is seen.
+	var rr *report
+	if redisURL != "" {
+		prefix := fmt.Sprintf("hookseal-loadtest-%d:", time.Now().UnixNano())
+		rs, err := startListen(bin, append([]string{"--redis", redisURL, "--redis-prefix", prefix}, listenArgs...)...)
+		if err != nil {
+			return err
+		}
+		var rerr error
+		rr, rerr = drive("listen-redis", rs.url, warmup, measured, conc, limit, "processed")
+		rlines, err := rs.stopListen()
+		if rerr != nil {
+			return rerr
+		}
+		if err != nil {
+			return err
+		}
+		if rr.sent == len(measured) && (len(rlines) != valid || duplicates(rlines) > 0) {
+			problems = append(problems, fmt.Sprintf("hookseal listen on Redis printed %d processed events (%d repeated), want %d, each once", len(rlines), duplicates(rlines), valid))
+		}
+	}
 	if withProxy {
 		for _, inbox := range []bool{false, true} {
 			r, err := runProxy(bin, inbox, warmup, measured, conc, limit, valid)
@@ -148,6 +181,15 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal,
 	fmt.Printf("\nthroughput ratio listen/floor: %.2f (goal >= %.2f: %s)\n", ratio, goal, verdict)
 	for _, r := range reports[2:] {
 		fmt.Printf("throughput ratio %s/floor: %.2f, %s/listen: %.2f\n", r.name, r.rps()/fr.rps(), r.name, r.rps()/hr.rps())
+	}
+	if rr != nil {
+		reports = append(reports, rr)
+		fmt.Printf("%-13s %9d %10.0f %10s %10s %8d %8d %7.2f\n", rr.name, rr.sent, rr.rps(), rr.pct(50), rr.pct(99), rr.ok, rr.unauth, rr.rps()/fr.rps())
+		verdict := "met"
+		if rr.rps() < redisGoal*hr.rps() {
+			verdict = "NOT met"
+		}
+		fmt.Printf("throughput ratio listen-redis/listen (memory store): %.2f (goal >= %.2f: %s)\n", rr.rps()/hr.rps(), redisGoal, verdict)
 	}
 	if withProxy {
 		// One server with and without its file inbox: what accepting
@@ -400,13 +442,13 @@ func (s *server) stop() {
 	_ = s.cmd.Wait()
 }
 
-func startListen(bin string) (*server, error) {
+func startListen(bin string, args ...string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "listen", "--addr", addr)
-	cmd.Env = append(os.Environ(), "CHECKLY_WEBHOOK_SECRET="+secret)
+	cmd := exec.Command(bin, append([]string{"listen", "--addr", addr}, args...)...)
+	cmd.Env = append(childEnv(), "CHECKLY_WEBHOOK_SECRET="+secret)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -432,6 +474,18 @@ func startListen(bin string) (*server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// childEnv is this process's environment without HOOKSEAL_REDIS_URL:
+// listen on memory must not pick Redis up from it.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOOKSEAL_REDIS_URL=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // stop shuts listen down with SIGTERM and returns what it printed.
@@ -577,7 +631,7 @@ routes:
 	hop := make([]byte, 32)
 	_, _ = rand.Read(hop)
 	cmd := exec.Command(bin, "proxy", "--config", path)
-	cmd.Env = append(os.Environ(), "CHECKLY_WEBHOOK_SECRET="+secret, "LOADTEST_PROXY_SECRET=whsec_"+base64.StdEncoding.EncodeToString(hop))
+	cmd.Env = append(childEnv(), "CHECKLY_WEBHOOK_SECRET="+secret, "LOADTEST_PROXY_SECRET=whsec_"+base64.StdEncoding.EncodeToString(hop))
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return nil, err

@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -78,49 +76,59 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `
 
-// claimScript takes a free key, or reports who holds it.
-// KEYS[1] delivery key; ARGV[1] token; ARGV[2] lease in ms; ARGV[3] the
-// key's TTL in ms (lease + retention). It replies {code, fence}.
+// claimFn defines claim(key, token, lease, keep), which takes a free key,
+// or reports who holds it: key is the delivery key; token the caller's;
+// lease in ms; keep the key's TTL in ms (lease + retention). It returns
+// {code, fence}, or an error reply.
 //
-// A claim whose token is ARGV[1] is this call's own, written by an attempt
-// whose reply was lost and that go-redis retried: it is still claimed,
-// with its fence. A claim past its deadline (on the server's clock) is
-// taken over. The new fence is one more than the key's last, but no less
-// than the server's clock in ms, so fences keep growing even after Redis
-// forgot the key (see the package documentation). A "c:<token>" value
-// without fence or deadline is a claim written by an earlier version of
-// this package, whose TTL is its lease: in flight while it exists.
-var claimScript = redis.NewScript(nowMillis + `
-local v = redis.call('GET', KEYS[1])
-local last = 0
-if v then
-  local tag = string.sub(v, 1, 2)
-  if tag == 'c:' then
-    local tok, f, dl = string.match(v, '^c:([^:]+):(%d+):(%d+)$')
-    if tok == ARGV[1] then
-      return {1, tonumber(f)}
-    end
-    if not tok then
-      if string.match(v, '^c:[^:]+$') then
+// A claim whose token is the caller's is this call's own, written by an
+// attempt whose reply was lost and that go-redis retried: it is still
+// claimed, with its fence. A claim past its deadline (on the server's
+// clock) is taken over. The new fence is one more than the key's last, but
+// no less than the server's clock in ms, so fences keep growing even after
+// Redis forgot the key (see the package documentation). A "c:<token>"
+// value without fence or deadline is a claim written by an earlier version
+// of this package, whose TTL is its lease: in flight while it exists.
+const claimFn = nowMillis + `
+local function claim(key, token, lease, keep)
+  local v = redis.call('GET', key)
+  local last = 0
+  if v then
+    local tag = string.sub(v, 1, 2)
+    if tag == 'c:' then
+      local tok, f, dl = string.match(v, '^c:([^:]+):(%d+):(%d+)$')
+      if tok == token then
+        return {1, tonumber(f)}
+      end
+      if not tok then
+        if string.match(v, '^c:[^:]+$') then
+          return {2, 0}
+        end
+        return ` + foreignValue + `
+      end
+      if tonumber(dl) > now then
         return {2, 0}
       end
+      last = tonumber(f)
+    elseif tag == 'd:' then
+      return {3, 0}
+    elseif tag == 'r:' and string.match(v, '^r:%d+$') then
+      last = tonumber(string.sub(v, 3))
+    else
       return ` + foreignValue + `
     end
-    if tonumber(dl) > now then
-      return {2, 0}
-    end
-    last = tonumber(f)
-  elseif tag == 'd:' then
-    return {3, 0}
-  elseif tag == 'r:' and string.match(v, '^r:%d+$') then
-    last = tonumber(string.sub(v, 3))
-  else
-    return ` + foreignValue + `
   end
+  local fence = math.max(last + 1, now)
+  redis.call('SET', key, string.format('c:%s:%d:%d', token, fence, now + tonumber(lease)), 'PX', keep)
+  return {1, fence}
 end
-local fence = math.max(last + 1, now)
-redis.call('SET', KEYS[1], string.format('c:%s:%d:%d', ARGV[1], fence, now + tonumber(ARGV[2])), 'PX', ARGV[3])
-return {1, fence}
+`
+
+// claimScript claims a delivery: KEYS[1] delivery key; ARGV[1] token;
+// ARGV[2] lease in ms; ARGV[3] the key's TTL in ms. It replies {code,
+// fence}.
+var claimScript = redis.NewScript(claimFn + `
+return claim(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 `)
 
 // heldBy is a Lua prelude for the scripts that act on the caller's claim:
@@ -177,22 +185,61 @@ redis.call('SET', KEYS[1], 'r:' .. fence, 'PX', ARGV[2])
 return 1
 `)
 
-// advanceScript raises a resource's time unless the time given is older.
-// KEYS[1] resource key; ARGV[1] time in ms since the Unix epoch; ARGV[2]
-// ttl in ms.
-var advanceScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur then
+// advanceFn defines readResource(key), which returns a resource's time
+// (or false when there is none) or an error reply for a value hookseal did
+// not write, and advance(key, cur, at, ttl), which raises the resource's
+// time from cur to at (ms since the Unix epoch) for ttl ms unless at is
+// older, returning 1, or 0 when refused. Equal times advance.
+const advanceFn = `
+local function readResource(key)
+  local cur = redis.call('GET', key)
+  if not cur then
+    return false
+  end
   local n = tonumber(cur)
   if n == nil then
     return ` + foreignValue + `
   end
-  if n > tonumber(ARGV[1]) then
+  return n
+end
+local function advance(key, cur, at, ttl)
+  if cur and cur > tonumber(at) then
     return 0
   end
+  redis.call('SET', key, at, 'PX', ttl)
+  return 1
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+`
+
+// advanceScript raises a resource's time unless the time given is older.
+// KEYS[1] resource key; ARGV[1] time in ms since the Unix epoch; ARGV[2]
+// ttl in ms.
+var advanceScript = redis.NewScript(advanceFn + `
+local cur = readResource(KEYS[1])
+if type(cur) == 'table' then
+  return cur
+end
+return advance(KEYS[1], cur, ARGV[1], ARGV[2])
+`)
+
+// claimAdvanceScript claims a delivery and, when claimed, advances its
+// resource: one round trip for an ordered delivery instead of two.
+// KEYS[1] delivery key; KEYS[2] resource key; ARGV[1..3] as claimScript's;
+// ARGV[4] the event's time in ms since the Unix epoch; ARGV[5] the
+// resource's ttl in ms. It replies {code, fence, advanced}. The resource
+// is read before anything is written, so a value hookseal did not write at
+// either key is an error that changes nothing. Both keys must be in one
+// hash slot in a Redis Cluster (Store.ClaimAndAdvance checks).
+var claimAdvanceScript = redis.NewScript(claimFn + advanceFn + `
+local cur = readResource(KEYS[2])
+if type(cur) == 'table' then
+  return cur
+end
+local c = claim(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+if c.err or c[1] ~= 1 then
+  return c
+end
+return {1, c[2], advance(KEYS[2], cur, ARGV[4], ARGV[5])}
 `)
 
 // Store is a [store.Store] kept in Redis, so every replica of a receiver
@@ -205,6 +252,7 @@ return 1
 type Store struct {
 	client  redis.UniversalClient
 	owned   bool   // made by Dial: Close closes client
+	direct  bool   // the client gives up a call when its context's deadline passes: call it directly
 	dedupe  string // prefix + dedupeSpace
 	order   string // prefix + orderSpace
 	timeout time.Duration
@@ -240,6 +288,22 @@ func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = 
 // *redis.Ring. New does not contact Redis: a Redis that is down shows in the
 // operations' errors (a route answers 503), not here.
 func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
+	c, err := storeConfig(isNil(client), opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{
+		client:  client,
+		direct:  honoursDeadlines(client),
+		dedupe:  c.prefix + dedupeSpace,
+		order:   c.prefix + orderSpace,
+		timeout: c.timeout,
+	}, nil
+}
+
+// storeConfig applies opts to the defaults and checks the result (and
+// that there is a client, when nilClient says there is none).
+func storeConfig(nilClient bool, opts []Option) (config, error) {
 	c := config{prefix: DefaultPrefix, timeout: DefaultTimeout}
 	for _, o := range opts {
 		if o != nil {
@@ -247,7 +311,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		}
 	}
 	var errs []error
-	if isNil(client) {
+	if nilClient {
 		errs = append(errs, errors.New("client is nil; pass one from redis.NewClient, redis.NewClusterClient or redis.NewUniversalClient"))
 	}
 	if c.prefix == "" {
@@ -257,83 +321,9 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		errs = append(errs, fmt.Errorf("WithTimeout: timeout must be positive, got %s (the default is %s)", c.timeout, DefaultTimeout))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("redisstore: %w", err)
+		return c, fmt.Errorf("redisstore: %w", err)
 	}
-	return &Store{
-		client:  client,
-		dedupe:  c.prefix + dedupeSpace,
-		order:   c.prefix + orderSpace,
-		timeout: c.timeout,
-	}, nil
-}
-
-// ErrInvalidURL is the error [Dial] returns for a URL it cannot use. It
-// says what a valid one looks like and never quotes the URL given, which may
-// carry a password.
-var ErrInvalidURL = errors.New("redisstore: not a Redis URL; want redis://[[user]:password@]host[:port][/db], rediss://... for TLS, " +
-	"or unix:///path/to/redis.sock, with @ : / ? # % and spaces in the user name or password percent-encoded")
-
-// Dial connects to the Redis server rawURL names and returns a Store on it,
-// for programs configured with a URL (a flag or an environment variable)
-// rather than a client of their own. The URL is what [redis.ParseURL]
-// takes: redis://[[user]:password@]host[:port][/db] ("redis" and port 6379
-// by default), rediss://... for TLS, or unix://[[user]:password@]/path.
-// For Sentinel or Cluster, build the client yourself and call [New].
-//
-// Unlike New, Dial checks that Redis answers a PING within ctx, so a wrong
-// address or password stops a receiver at start-up instead of turning
-// every delivery into a 503. The client gives up a socket read when the
-// Store's per-call budget runs out (ContextTimeoutEnabled). Close the
-// Store when done: that closes its client.
-//
-// Errors never quote the URL, which may carry a password.
-func Dial(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
-	if !wellFormed(rawURL) {
-		return nil, ErrInvalidURL
-	}
-	opt, err := redis.ParseURL(rawURL)
-	if err != nil {
-		// go-redis's message may quote the URL, password and all.
-		return nil, ErrInvalidURL
-	}
-	opt.ContextTimeoutEnabled = true
-	client := redis.NewClient(opt)
-	s, err := New(client, opts...)
-	if err != nil {
-		_ = client.Close()
-		return nil, err
-	}
-	s.owned = true
-	// go-redis reads a reply until the deadline of ctx, not until ctx is
-	// cancelled, so the PING runs on a goroutine of its own: a caller that
-	// gives up (a receiver told to stop while Redis hangs) need not wait
-	// for the deadline. Closing the client ends that PING.
-	pinged := make(chan error, 1)
-	go func() { pinged <- client.Ping(ctx).Err() }()
-	select {
-	case err = <-pinged:
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	if err != nil {
-		_ = client.Close()
-		return nil, fmt.Errorf("redisstore: Redis at %s (database %d) does not answer PING: %w; check the address, the password and that redis-server is running", opt.Addr, opt.DB, err)
-	}
-	return s, nil
-}
-
-// wellFormed reports whether rawURL parses as a URL whose credentials, if
-// it has any, were read as credentials. An unencoded '#' in a password
-// ends the URL's authority early: "redis://:4242#rest@host" would parse as
-// host "" port 4242, and the address in a later error would show the
-// start of the password. Redis URLs never carry a fragment, so one means
-// such a mistake.
-func wellFormed(rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Fragment != "" || strings.Contains(rawURL, "#") {
-		return false
-	}
-	return u.User != nil || !strings.Contains(rawURL, "@")
+	return c, nil
 }
 
 // Close closes the client of a Store made by [Dial]. For a Store made by
@@ -343,6 +333,19 @@ func (s *Store) Close() error {
 		return nil
 	}
 	return s.client.Close()
+}
+
+// honoursDeadlines reports whether c gives up a socket read or write when
+// its context's deadline passes (ContextTimeoutEnabled), as clients made by
+// ClientConfig.NewClient do.
+func honoursDeadlines(c redis.UniversalClient) bool {
+	switch c := c.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
 }
 
 // isNil reports whether c is nil, or a nil pointer to one of go-redis's
@@ -379,6 +382,7 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (sto
 	rkey := s.dedupe + key
 	r, err := s.run(ctx, "Claim", claimScript, rkey, token, leaseMillis(lease), keepMillis(lease))
 	if err != nil {
+		s.abandon(rkey, token, err)
 		return store.Claim{}, err
 	}
 	switch {
@@ -390,6 +394,100 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (sto
 		return store.Claim{Key: key, State: store.Done}, nil
 	}
 	return store.Claim{}, unexpected("Claim", rkey, r)
+}
+
+// ClaimAndAdvance implements [store.ClaimAdvancer.ClaimAndAdvance]: one
+// script that claims the delivery as Claim does and, when claimed,
+// advances the resource as Advance does, so an ordered delivery costs one
+// round trip before its handler runs instead of two. Both keys must be on
+// one server: they are with a single Redis and with Sentinel; in a Redis
+// Cluster only when both hash to one slot (a delivery key and a resource
+// that share a {hash tag}), and otherwise, and with a client of another
+// kind (a *redis.Ring), ClaimAndAdvance calls Claim, then Advance. An
+// error after a claim may have been written releases that claim in the
+// background (see Claim), so the sender's retry is not answered 409
+// in_flight for the claim's lease.
+func (s *Store) ClaimAndAdvance(ctx context.Context, key string, lease time.Duration, resource string, at time.Time, ttl time.Duration) (store.Claim, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Claim{}, false, fmt.Errorf("redisstore: ClaimAndAdvance: %w", err)
+	}
+	if lease <= 0 || ttl <= 0 {
+		return store.Claim{}, false, fmt.Errorf("redisstore: ClaimAndAdvance: %w, got lease %v, ttl %v", store.ErrInvalidDuration, lease, ttl)
+	}
+	rkey, okey := s.dedupe+key, s.order+resource
+	if !s.oneNode(rkey, okey) {
+		return s.claimThenAdvance(ctx, key, lease, resource, at, ttl)
+	}
+	token := rand.Text()
+	r, err := s.runKeys(ctx, "ClaimAndAdvance", claimAdvanceScript, []string{rkey, okey},
+		token, leaseMillis(lease), keepMillis(lease), epochMillis(at), millis(ttl))
+	if err != nil {
+		s.abandon(rkey, token, err)
+		return store.Claim{}, false, err
+	}
+	switch {
+	case r.list == 3 && r.n == replyOK && r.fence > 0 && (r.advanced == replyOK || r.advanced == replyRefused):
+		return store.Claim{Key: key, Token: token, State: store.Claimed, Fence: uint64(r.fence)}, r.advanced == replyOK, nil
+	case r.list == 2 && r.n == replyHeld:
+		return store.Claim{Key: key, State: store.InFlight}, false, nil
+	case r.list == 2 && r.n == replyDone:
+		return store.Claim{Key: key, State: store.Done}, false, nil
+	}
+	return store.Claim{}, false, unexpected("ClaimAndAdvance", rkey, r)
+}
+
+// claimThenAdvance is ClaimAndAdvance in two calls, for keys on two nodes.
+func (s *Store) claimThenAdvance(ctx context.Context, key string, lease time.Duration, resource string, at time.Time, ttl time.Duration) (store.Claim, bool, error) {
+	c, err := s.Claim(ctx, key, lease)
+	if err != nil || c.State != store.Claimed {
+		return c, false, err
+	}
+	ok, err := s.Advance(ctx, resource, at, ttl)
+	if err != nil {
+		s.abandon(s.dedupe+key, c.Token, err)
+		return store.Claim{}, false, err
+	}
+	return c, ok, nil
+}
+
+// oneNode reports whether one script may touch both keys: the client
+// talks to one server (a *redis.Client, Sentinel's included), or to a
+// Cluster in which both keys hash to one slot.
+func (s *Store) oneNode(a, b string) bool {
+	switch s.client.(type) {
+	case *redis.Client:
+		return true
+	case *redis.ClusterClient:
+		return keySlot(a) == keySlot(b)
+	}
+	return false
+}
+
+// abandon releases, in the background, the claim a failed call may have
+// written under token: the call timed out or lost its connection, so the
+// script may still have run, or may yet run, on the server, and nobody
+// acts on its claim. Without this, the sender's retries would be answered
+// 409 in_flight until the claim's lease ran out (a minute, with the
+// middleware's default). The release is tried at once and, while the
+// key does not hold the claim (not written, or not yet: the script may
+// still be on its way), twice more, 1 and 3 budgets later; the key is
+// released only if it holds token, so this never touches another claim.
+func (s *Store) abandon(rkey, token string, cause error) {
+	var rerr redis.Error
+	if errors.As(cause, &rerr) && !topologyMayHaveChanged(cause) {
+		return // Redis ran the script and answered with an error: nothing was written
+	}
+	go func() {
+		for _, wait := range []time.Duration{0, s.timeout, 2 * s.timeout} {
+			time.Sleep(wait)
+			ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+			r, err := s.run(ctx, "Release", releaseScript, rkey, token, minRetention.Milliseconds())
+			cancel()
+			if err == nil && r.list == 0 && r.n == replyOK {
+				return
+			}
+		}
+	}()
 }
 
 // Renew implements [store.Store.Renew]: one script that moves the claim's
@@ -478,7 +576,7 @@ func (s *Store) Advance(ctx context.Context, resource string, at time.Time, ttl 
 		return false, err
 	}
 	switch {
-	case r.list:
+	case r.list != 0:
 	case r.n == replyOK:
 		return true, nil
 	case r.n == replyRefused:
@@ -489,7 +587,7 @@ func (s *Store) Advance(ctx context.Context, resource string, at time.Time, ttl 
 
 func (s *Store) held(op, rkey string, r reply) error {
 	switch {
-	case r.list:
+	case r.list != 0:
 	case r.n == replyOK:
 		return nil
 	case r.n == replyLost:
@@ -498,29 +596,39 @@ func (s *Store) held(op, rkey string, r reply) error {
 	return unexpected(op, rkey, r)
 }
 
-// reply is a script's reply: an integer n, or (Claim) a list {n, fence}.
+// reply is a script's reply: an integer n, or (Claim) a list {n, fence},
+// or (ClaimAndAdvance, when claimed) {n, fence, advanced}.
 type reply struct {
-	n, fence int64
-	list     bool
+	n, fence, advanced int64
+	list               int // the list's length; 0 for an integer
 }
 
 func (r reply) String() string {
-	if r.list {
+	switch r.list {
+	case 2:
 		return fmt.Sprintf("{%d, %d}", r.n, r.fence)
+	case 3:
+		return fmt.Sprintf("{%d, %d, %d}", r.n, r.fence, r.advanced)
 	}
 	return strconv.FormatInt(r.n, 10)
 }
 
-// parseReply reads an integer reply, or a list of two integers.
+// parseReply reads an integer reply, or a list of two or three integers.
 func parseReply(v any) (reply, bool) {
 	switch v := v.(type) {
 	case int64:
 		return reply{n: v}, true
 	case []any:
-		if len(v) == 2 {
-			n, ok1 := v[0].(int64)
-			f, ok2 := v[1].(int64)
-			return reply{n: n, fence: f, list: true}, ok1 && ok2
+		if len(v) == 2 || len(v) == 3 {
+			r := reply{list: len(v)}
+			var ok1, ok2, ok3 bool
+			r.n, ok1 = v[0].(int64)
+			r.fence, ok2 = v[1].(int64)
+			ok3 = true
+			if len(v) == 3 {
+				r.advanced, ok3 = v[2].(int64)
+			}
+			return r, ok1 && ok2 && ok3
 		}
 	}
 	return reply{}, false
@@ -532,17 +640,36 @@ type result struct {
 	err error
 }
 
-// run runs script on rkey within the Store's timeout. The call runs on a
-// goroutine of its own, so the budget holds whatever the client's options:
-// go-redis honours a context's deadline in its socket reads and writes
-// only when the client has ContextTimeoutEnabled, and otherwise waits up to
-// its ReadTimeout (3 s by default, for each of its retries).
+// run runs script on rkey within the Store's timeout. go-redis honours a
+// context's deadline in its socket reads and writes only when the client
+// has ContextTimeoutEnabled, and otherwise waits up to its ReadTimeout (3 s
+// by default, for each of its retries); so, unless the client is known to
+// have it (s.direct), the call runs on a goroutine of its own and the
+// budget holds whatever the client's options. (A goroutine per call costs
+// about a tenth of a delivery's CPU: its stack grows for go-redis.)
 func (s *Store) run(ctx context.Context, op string, script *redis.Script, rkey string, args ...any) (reply, error) {
+	return s.runKeys(ctx, op, script, []string{rkey}, args...)
+}
+
+// runKeys is run on several keys; errors name the first.
+func (s *Store) runKeys(ctx context.Context, op string, script *redis.Script, keys []string, args ...any) (reply, error) {
+	rkey := keys[0]
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if s.direct {
+		v, err := script.Run(cctx, s.client, keys, args...).Result()
+		if err == nil {
+			r, ok := parseReply(v)
+			if ok {
+				return r, nil
+			}
+			err = fmt.Errorf("unexpected script reply %v; is another version of hookseal using the same prefix?", v)
+		}
+		return reply{}, s.failure(ctx, cctx, op, rkey, err)
+	}
 	done := make(chan result, 1)
 	go func() {
-		v, err := script.Run(cctx, s.client, []string{rkey}, args...).Result()
+		v, err := script.Run(cctx, s.client, keys, args...).Result()
 		r, ok := parseReply(v)
 		if err == nil && !ok {
 			err = fmt.Errorf("unexpected script reply %v; is another version of hookseal using the same prefix?", v)

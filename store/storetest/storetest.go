@@ -174,6 +174,19 @@ func groups(cfg config) []group {
 			{"advance", concurrentAdvance},
 		}},
 	}
+	g = append(g, group{"claim-and-advance", []testCase{
+		{"claimed-advances", caaClaimedAdvances},
+		{"claimed-older-refused", caaClaimedOlderRefused},
+		{"claimed-equal-advances", caaClaimedEqual},
+		{"in-flight-advances-nothing", caaInFlight},
+		{"done-advances-nothing", caaDone},
+		{"released-claims-again", caaReleased},
+		{"durations-non-positive", caaDurations},
+		{"concurrent-same-key", caaConcurrent},
+	}})
+	if cfg.ctxCheck {
+		g[len(g)-1].cases = append(g[len(g)-1].cases, testCase{"context-cancelled", caaContextCancelled})
+	}
 	g = append(g, group{"durations", []testCase{
 		{"non-positive", durationsNonPositive},
 	}})
@@ -971,6 +984,136 @@ func durationsNonPositive(h *harness) {
 	h.claim(k, long, store.InFlight) // not committed
 	h.commit(c, long, nil)           // the claim still holds
 	h.advance(r, t0, long, true)     // nothing recorded
+}
+
+// ---- claim and advance (store.ClaimAdvancer, when implemented) ----
+
+// claimAdvancer returns the store as a ClaimAdvancer, or skips the test.
+func (h *harness) claimAdvancer() store.ClaimAdvancer {
+	h.Helper()
+	ca, ok := h.s.(store.ClaimAdvancer)
+	if !ok {
+		h.Skipf("%T does not implement store.ClaimAdvancer", h.s)
+	}
+	return ca
+}
+
+func (h *harness) claimAndAdvance(key, resource string, at time.Time, want store.State, wantAdvanced bool) store.Claim {
+	h.Helper()
+	c, ok, err := h.claimAdvancer().ClaimAndAdvance(h.ctx, key, long, resource, at, long)
+	if err != nil {
+		h.Fatalf("ClaimAndAdvance(%q, %q, %s): %v", key, resource, at.Format(time.RFC3339Nano), err)
+	}
+	if c.State != want || ok != wantAdvanced || c.Key != key {
+		h.Fatalf("ClaimAndAdvance(%q, %q, %s) = %v (key %q), advanced %v; want %v, advanced %v",
+			key, resource, at.Format(time.RFC3339Nano), c.State, c.Key, ok, want, wantAdvanced)
+	}
+	if want == store.Claimed && (c.Token == "" || c.Fence == 0) {
+		h.Fatalf("ClaimAndAdvance(%q) = claimed with token %q, fence %d", key, c.Token, c.Fence)
+	}
+	if want != store.Claimed && (c.Token != "" || c.Fence != 0) {
+		h.Fatalf("ClaimAndAdvance(%q) = %v with token %q, fence %d; want neither", key, c.State, c.Token, c.Fence)
+	}
+	return c
+}
+
+func caaClaimedAdvances(h *harness) {
+	k, r := h.key("k"), h.key("r")
+	c := h.claimAndAdvance(k, r, t0, store.Claimed, true)
+	h.claim(k, long, store.InFlight)                // the claim holds
+	h.advance(r, t0.Add(-time.Second), long, false) // and the resource is at t0
+	h.commit(c, long, nil)
+	h.claim(k, long, store.Done)
+}
+
+func caaClaimedOlderRefused(h *harness) {
+	k, r := h.key("k"), h.key("r")
+	h.advance(r, t0.Add(time.Second), long, true)
+	c := h.claimAndAdvance(k, r, t0, store.Claimed, false)
+	h.claim(k, long, store.InFlight)                        // the claim holds, for its caller to commit
+	h.advance(r, t0.Add(500*time.Millisecond), long, false) // unchanged: still t0+1s
+	h.commit(c, long, nil)
+	h.claim(k, long, store.Done)
+}
+
+func caaClaimedEqual(h *harness) {
+	k, r := h.key("k"), h.key("r")
+	h.advance(r, t0, long, true)
+	h.claimAndAdvance(k, r, t0, store.Claimed, true)
+}
+
+func caaInFlight(h *harness) {
+	k, r := h.key("k"), h.key("r")
+	h.claim(k, long, store.Claimed)
+	h.claimAndAdvance(k, r, t0.Add(time.Hour), store.InFlight, false)
+	h.advance(r, t0, long, true) // nothing was recorded
+}
+
+func caaDone(h *harness) {
+	k, r := h.key("k"), h.key("r")
+	h.commit(h.claim(k, long, store.Claimed), long, nil)
+	h.claimAndAdvance(k, r, t0.Add(time.Hour), store.Done, false)
+	h.advance(r, t0, long, true) // nothing was recorded
+}
+
+func caaReleased(h *harness) {
+	k, r := h.key("k"), h.key("r")
+	first := h.claimAndAdvance(k, r, t0, store.Claimed, true)
+	h.release(first, nil)
+	second := h.claimAndAdvance(k, r, t0, store.Claimed, true) // the retry: same event time
+	if second.Token == first.Token || second.Fence <= first.Fence {
+		h.Fatalf("claim after release: token %q fence %d, after token %q fence %d; want a new token and a larger fence",
+			second.Token, second.Fence, first.Token, first.Fence)
+	}
+}
+
+func caaDurations(h *harness) {
+	ca := h.claimAdvancer()
+	k, r := h.key("k"), h.key("r")
+	for _, d := range []time.Duration{0, -time.Second} {
+		if _, _, err := ca.ClaimAndAdvance(h.ctx, k, d, r, t0, long); !errors.Is(err, store.ErrInvalidDuration) {
+			h.Fatalf("ClaimAndAdvance with lease %v: %v, want ErrInvalidDuration", d, err)
+		}
+		if _, _, err := ca.ClaimAndAdvance(h.ctx, k, long, r, t0, d); !errors.Is(err, store.ErrInvalidDuration) {
+			h.Fatalf("ClaimAndAdvance with ttl %v: %v, want ErrInvalidDuration", d, err)
+		}
+	}
+	h.claim(k, long, store.Claimed)              // nothing was claimed
+	h.advance(r, t0.Add(-time.Hour), long, true) // nothing was recorded
+}
+
+func caaConcurrent(h *harness) {
+	ca := h.claimAdvancer()
+	k, r := h.key("k"), h.key("r")
+	var claimed, advanced, failed atomic.Int32
+	together(16, func(int) {
+		c, ok, err := ca.ClaimAndAdvance(h.ctx, k, long, r, t0, long)
+		switch {
+		case err != nil:
+			failed.Add(1)
+		case c.State == store.Claimed:
+			claimed.Add(1)
+		}
+		if ok {
+			advanced.Add(1)
+		}
+	})
+	if failed.Load() != 0 || claimed.Load() != 1 || advanced.Load() != 1 {
+		h.Fatalf("16 concurrent ClaimAndAdvance of one key: %d claimed, %d advanced, %d failed; want 1, 1, 0",
+			claimed.Load(), advanced.Load(), failed.Load())
+	}
+}
+
+func caaContextCancelled(h *harness) {
+	ca := h.claimAdvancer()
+	k, r := h.key("k"), h.key("r")
+	ctx, cancel := context.WithCancel(h.ctx)
+	cancel()
+	if _, _, err := ca.ClaimAndAdvance(ctx, k, long, r, t0, long); !errors.Is(err, context.Canceled) {
+		h.Fatalf("ClaimAndAdvance with a cancelled context: %v, want context.Canceled", err)
+	}
+	h.claim(k, long, store.Claimed)
+	h.advance(r, t0.Add(-time.Hour), long, true)
 }
 
 // ---- context ----

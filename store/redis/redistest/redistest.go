@@ -35,7 +35,11 @@
 //	}
 //
 // A [Server] can also be killed, restarted, paused and resumed, to test how
-// its clients behave through an outage or a hung server.
+// its clients behave through an outage or a hung server. [StartCluster]
+// starts a Redis Cluster (with replicas, [Cluster.StartReplica], and a
+// failover, [Cluster.KillPrimary]); [StartSentinel] a primary, a replica
+// and a sentinel ([Sentinel.WaitFailover]); [StartDelayProxy] a proxy that
+// adds latency in front of any of them.
 //
 // # Finding redis-server
 //
