@@ -40,6 +40,9 @@ func (rt *Route[T]) append(ctx context.Context, f *flow, dead error) Result {
 	if p.cfg.ordering && f.resource != "" && !f.occurred.IsZero() {
 		e.Resource = f.d.Provider + ":" + f.d.Scope + ":" + f.resource
 	}
+	if f.tenant != "" {
+		e.Meta[metaTenant] = f.tenant
+	}
 	if dead != nil {
 		e.Dead, e.LastError = true, dead.Error()
 	}
@@ -71,6 +74,7 @@ const (
 	metaBodySigned      = "body-signed"
 	metaID              = "id"
 	metaKey             = "key"
+	metaTenant          = "tenant"
 )
 
 func deliveryMeta(d verify.Delivery, contentType string) map[string]string {
@@ -145,6 +149,7 @@ func (h inboxHandler[T]) run(ctx context.Context, entry inbox.Entry) error {
 		e.Type = any(&e.Payload).(event.Payload).EventType()
 	}
 	e.IdempotencyKey, e.Attempt, e.Fence = entry.Key, entry.Attempts, uint64(entry.Attempts)
+	ctx = withTenant(ctx, entry.Meta[metaTenant])
 	if err := rt.fn(ctx, e); err != nil && !errors.Is(err, ErrUnhandled) {
 		return err
 	}
@@ -160,7 +165,7 @@ func (h inboxHandler[T]) Report(ctx context.Context, r inbox.Report) {
 	rep := Report{
 		Result:   Result{Outcome: runOutcomes[r.Outcome], Err: r.Err},
 		Route:    h.rt.name,
-		Provider: r.Entry.Meta[metaProvider], SecretID: r.Entry.Meta[metaSecretID],
+		Provider: r.Entry.Meta[metaProvider], SecretID: r.Entry.Meta[metaSecretID], Tenant: r.Entry.Meta[metaTenant],
 		Resource: r.Entry.Resource, OccurredAt: r.Entry.EventTime, Delivery: r.Entry.Key,
 		Duration: r.Duration, Attempt: max(r.Entry.Attempts, 1),
 	}

@@ -15,7 +15,8 @@
 //
 // Each stage is a small function in a file named after it: read.go (method
 // and the bounded body: memory grows with the bytes read, never with a
-// declared length), authenticate.go (the route's verify.Verifier),
+// declared length), authenticate.go (the route's verify.Verifier, and
+// tenant.go for secrets per tenant, WithTenant),
 // freshness.go (the delivery's time in a verify.Window, then a signed body
 // time), decode.go (event.Decode, and what the payload lacks), dedupe.go
 // (claim, lease renewal, commit or release), order.go (per-resource newest

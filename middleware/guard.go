@@ -94,7 +94,7 @@ func (g *Guard) Check(r *http.Request) (*Pass, Result) {
 	if !g.p.dedupe {
 		f.rep.Delivery = f.key.String()
 	}
-	hctx, k := g.p.keep(ctx, f)
+	hctx, k := g.p.keep(withTenant(ctx, f.tenant), f)
 	ps.keeper = k
 	hctx = context.WithValue(hctx, ctxKey{}, &ctxValue{delivery: f.d, body: f.body})
 	ps.req = r.WithContext(hctx)

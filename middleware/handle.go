@@ -28,7 +28,7 @@ func (p *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v",
 // handler that asked net/http to abort (panic(http.ErrAbortHandler)) gets
 // its wish once the claim is released.
 func call[T any](ctx context.Context, p *pipeline, f *flow, fn HandlerFunc[T], e Event[T]) (lost bool, err error) {
-	hctx, k := p.keep(ctx, f)
+	hctx, k := p.keep(withTenant(ctx, f.tenant), f)
 	defer func() {
 		lost = p.unkeep(k)
 		if v := recover(); v != nil {

@@ -25,6 +25,10 @@ type Report struct {
 	// Provider is the verifier's sender name ("checkly"); set once the
 	// verifier has run, even for failures.
 	Provider string
+	// Tenant is the tenant the request named, on a route with WithTenant,
+	// whether or not the source knows it. Like Path, it is chosen by
+	// whoever sent the request: log it, but never use it as a metric label.
+	Tenant string
 	// SecretID names the secret or credential that matched; never the
 	// secret itself.
 	SecretID string
@@ -54,6 +58,8 @@ var reasons = [...]struct {
 	reason  string
 	outcome Outcome
 }{
+	{verify.ErrUnknownTenant, "unknown_tenant", Unauthenticated},
+	{verify.ErrSecretsUnavailable, "secrets_unavailable", StoreUnavailable},
 	{verify.ErrMissingSignature, "missing_signature", Unauthenticated},
 	{verify.ErrMalformedSignature, "malformed_signature", Unauthenticated},
 	{verify.ErrInvalidSignature, "invalid_signature", Unauthenticated},
@@ -65,8 +71,8 @@ var reasons = [...]struct {
 }
 
 // Reasons lists the values Report.Reason gives reports with outcome o (for
-// unauthenticated and stale; none for the others), so a metrics observer
-// can create every series at zero.
+// unauthenticated, stale and store_unavailable; none for the others), so a
+// metrics observer can create every series at zero.
 func (o Outcome) Reasons() []string {
 	var out []string
 	for _, c := range reasons {
@@ -78,10 +84,12 @@ func (o Outcome) Reasons() []string {
 }
 
 // Reason names why a delivery was refused or found stale, from a small
-// fixed set, for a metric label beside the outcome: missing_signature,
-// malformed_signature, invalid_signature, unauthorized, missing_timestamp,
-// malformed_timestamp, too_old, too_new; "" for every other report. Unlike
-// Err, it is bounded and carries nothing a sender chose.
+// fixed set, for a metric label beside the outcome: unknown_tenant,
+// missing_signature, malformed_signature, invalid_signature, unauthorized,
+// missing_timestamp, malformed_timestamp (unauthenticated), too_old,
+// too_new (stale), secrets_unavailable (store_unavailable: a tenant's
+// secrets could not be looked up, WithTenant); "" for every other report.
+// Unlike Err, it is bounded and carries nothing a sender chose.
 func (r Report) Reason() string {
 	if r.Err == nil {
 		return ""
@@ -137,13 +145,13 @@ func SlogObserver(l *slog.Logger, opts ...SlogOption) Observer {
 		if !l.Enabled(ctx, level) {
 			return
 		}
-		attrs := make([]slog.Attr, 0, 12)
+		attrs := make([]slog.Attr, 0, 13)
 		attrs = append(attrs,
 			slog.String("outcome", string(r.Outcome)),
 			slog.Int("status", r.Status()),
 			slog.Duration("duration", r.Duration))
 		for _, a := range [...]struct{ k, v string }{
-			{"reason", r.Reason()}, {"route", r.Route}, {"provider", r.Provider}, {"event_type", r.EventType},
+			{"reason", r.Reason()}, {"route", r.Route}, {"provider", r.Provider}, {"tenant", r.Tenant}, {"event_type", r.EventType},
 			{"resource", r.Resource}, {"secret_id", r.SecretID}, {"delivery", r.Delivery},
 			{"method", r.Method}, {"path", r.Path}, {"remote_addr", r.RemoteAddr},
 		} {

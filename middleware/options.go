@@ -83,6 +83,9 @@ type config struct {
 	runner   *inbox.Runner
 	coalesce bool
 	tracer   Tracer
+	// tenant finds the tenant a delivery is for (WithTenant).
+	tenant    func(*http.Request) string
+	tenantSet bool
 	// requestBound names the adapter whose handler needs the request
 	// being answered (WithRequestBoundHandler).
 	requestBound string
@@ -141,6 +144,9 @@ func newConfig(opts []Option) (*config, error) {
 	}
 	if c.now == nil {
 		errs = append(errs, errors.New("WithClock: clock is nil"))
+	}
+	if c.tenantSet && c.tenant == nil {
+		errs = append(errs, errors.New("WithTenant: the function that finds the tenant is nil"))
 	}
 	if s := c.badPayloadStatus; s < 200 || s > 599 {
 		errs = append(errs, fmt.Errorf("WithBadPayloadStatus: %d is not an HTTP status", s))
@@ -272,8 +278,10 @@ func WithMethods(methods ...string) Option {
 	return func(c *config) { c.methods = append([]string(nil), methods...) }
 }
 
-// WithRetryAfter sets the Retry-After sent with in_flight (409) answers.
-// Default DefaultRetryAfter (20 s, Checkly's own retry interval).
+// WithRetryAfter sets the Retry-After sent with in_flight (409) and
+// inbox_full (503) answers, and with store_unavailable (503) when a
+// tenant's secrets could not be looked up (WithTenant). Default
+// DefaultRetryAfter (20 s, Checkly's own retry interval).
 func WithRetryAfter(d time.Duration) Option { return func(c *config) { c.retryAfter = d } }
 
 // WithStoreTimeout bounds each store call made after the handler ran

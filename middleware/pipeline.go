@@ -14,6 +14,7 @@ import (
 // and the stages a delivery passes before its payload is decoded.
 type pipeline struct {
 	v       verify.Verifier
+	tv      verify.TenantVerifier // v, on a route with WithTenant
 	cfg     *config
 	dedupe  bool // a Route always; a Guard only when given a store
 	renewer renewer
@@ -27,7 +28,11 @@ func newPipeline(v verify.Verifier, opts []Option) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pipeline{v: v, cfg: cfg, dedupe: true}, nil
+	p := &pipeline{v: v, cfg: cfg, dedupe: true}
+	if err := p.useTenant(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // flow is one request on its way through the stages: what each stage
@@ -41,6 +46,7 @@ type flow struct {
 	body []byte
 
 	d        verify.Delivery
+	tenant   string     // the tenant d was verified for (WithTenant)
 	key      verify.Key // the dedupe key: d.Key, or d.Key mixed with an unsigned time
 	resource string     // ordering, when the payload names one
 	occurred time.Time
@@ -94,7 +100,7 @@ func (p *pipeline) admit(ctx context.Context, f *flow) Result {
 		return res
 	}
 	_, end = p.trace(ctx, SpanAuthenticate)
-	res = p.authenticate(f)
+	res = p.authenticate(ctx, f)
 	endSpan(end, res)
 	if res.decided() {
 		f.free()

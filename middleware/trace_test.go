@@ -159,6 +159,8 @@ func TestReasonAndNoise(t *testing.T) {
 		{fmt.Errorf("the time signed in the body: %w", verify.ErrTooOld), "too_old"},
 		{verify.ErrTooNew, "too_new"},
 		{verify.ErrUnauthorized, "unauthorized"},
+		{fmt.Errorf("verify: tenant %q: %w", "acme", verify.ErrUnknownTenant), "unknown_tenant"},
+		{fmt.Errorf("%w: %w", verify.ErrSecretsUnavailable, errors.New("connection refused")), "secrets_unavailable"},
 	} {
 		if got := (middleware.Report{Result: middleware.Result{Err: c.err}}).Reason(); got != c.want {
 			t.Errorf("Reason of %v = %q, want %q", c.err, got, c.want)
@@ -175,9 +177,9 @@ func TestReasonAndNoise(t *testing.T) {
 			seen[r] = true
 		}
 	}
-	if got := middleware.Stale.Reasons(); !slices.Equal(got, []string{"too_old", "too_new"}) || len(seen) != 8 ||
+	if got := middleware.Stale.Reasons(); !slices.Equal(got, []string{"too_old", "too_new"}) || len(seen) != 10 ||
 		len(middleware.Processed.Reasons()) != 0 {
-		t.Errorf("stale's reasons %q, %d in all; want too_old and too_new, 8", got, len(seen))
+		t.Errorf("stale's reasons %q, %d in all; want too_old and too_new, 10", got, len(seen))
 	}
 
 	var buf bytes.Buffer

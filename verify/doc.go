@@ -21,6 +21,12 @@
 // constant time, bounds header lengths before parsing, and fails closed: a
 // verifier without a usable secret cannot be constructed.
 //
+// One route can serve many tenants, each with secrets of its own: [PerTenant]
+// builds a [TenantAuth] that looks a tenant's secrets up in a [SecretSource]
+// (a database, a secrets manager) through a bounded cache, and keeps every
+// tenant's dedupe keys and ordering state apart. A tenant the source does not
+// know is [ErrUnknownTenant]; a source that fails is [ErrSecretsUnavailable].
+//
 // The signature covers the raw body bytes. Verify before decoding, and never
 // re-serialise a decoded body to check it: any difference in whitespace or
 // key order breaks the signature.

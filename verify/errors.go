@@ -56,6 +56,24 @@ var (
 	ErrInvalidConfig = errors.New("invalid verifier configuration")
 )
 
+// The request-time sentinels of secrets per tenant. VerifyTenant's errors
+// wrap one of them, or one of the package's other sentinels when the
+// tenant's own verifier refused the delivery.
+var (
+	// ErrUnknownTenant: the delivery's tenant has no usable secrets. The
+	// source does not know it (or holds no secret for it, or only secrets
+	// that do not make a verifier), the request named no tenant, or the
+	// name is not one a tenant can have (empty, longer than MaxTenantLen,
+	// not UTF-8, a control character). The middleware answers 401, as for a
+	// wrong signature, so the status does not tell which tenants exist.
+	ErrUnknownTenant = errors.New("unknown tenant")
+
+	// ErrSecretsUnavailable: the tenant's secrets could not be looked up
+	// (the source failed, timed out or panicked): nothing is known about
+	// the delivery. The middleware answers 503 so the sender retries.
+	ErrSecretsUnavailable = errors.New("secrets unavailable")
+)
+
 // errorf wraps a sentinel with detail. The detail must never include secret
 // material; callers pass header names, lengths and formats only.
 func errorf(sentinel error, format string, args ...any) error {

@@ -29,10 +29,12 @@
 //     refused before the verifier ran (method_not_allowed, too_large,
 //     bad_request).
 //   - outcome: one of middleware.AllOutcomes.
-//   - reason: why an unauthenticated or stale delivery was refused
-//     (middleware.Report.Reason: missing_signature, malformed_signature,
-//     invalid_signature, unauthorized, missing_timestamp,
-//     malformed_timestamp, too_old, too_new); "" otherwise.
+//   - reason: why an unauthenticated, stale or store_unavailable delivery
+//     was refused (middleware.Report.Reason: unknown_tenant,
+//     missing_signature, malformed_signature, invalid_signature,
+//     unauthorized, missing_timestamp, malformed_timestamp, too_old,
+//     too_new, and secrets_unavailable for a tenant whose secrets could
+//     not be looked up); "" otherwise.
 //
 // hookseal_delivery_duration_seconds{route, outcome} (histogram): the time
 // from the request reaching the route to its decision, the handler
@@ -81,8 +83,9 @@
 // rare outcome (store_unavailable, handler_error) would miss the first
 // one. WithRoute declares a route and the provider its verifier names;
 // New then creates its series at zero: every outcome with an empty reason,
-// and unauthenticated and stale with each of their reasons. Histograms are
-// not pre-created: latency rules look at rates of deliveries that happened.
+// and each outcome with each of its reasons (middleware.Outcome.Reasons).
+// Histograms are not pre-created: latency rules look at rates of
+// deliveries that happened.
 //
 // Several Metrics on one registry collide; give each its own registry, or
 // wrap each one's registerer (prometheus.WrapRegistererWith) with the same
