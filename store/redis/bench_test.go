@@ -13,6 +13,7 @@ import (
 	"github.com/hookseal/hookseal/inbox"
 	"github.com/hookseal/hookseal/store"
 	redisstore "github.com/hookseal/hookseal/store/redis"
+	"github.com/hookseal/hookseal/store/redis/redistest"
 )
 
 // The cost of the store in one delivery's path (a claim, then a commit),
@@ -216,4 +217,42 @@ func forEachInbox(b *testing.B, bench func(b *testing.B, ib inbox.Inbox, keys fu
 		}
 		bench(b, ib, keyspace(b))
 	})
+}
+
+// What WithWaitReplicas costs: Append on a primary with one replica
+// attached, without waiting (the floor) and waiting until the replica has
+// the entry (WAIT 1). The difference is a replication round trip on
+// loopback; across machines it grows with the network's round trip.
+//
+//	go test -run '^$' -bench InboxAppendWaitReplica -benchmem
+func BenchmarkInboxAppendWaitReplica(b *testing.B) {
+	needRedis(b) // skips (or fails under CI) where no redis-server runs
+	primary := redistest.Start(b)
+	redistest.StartReplica(b, primary)
+	for _, tc := range []struct {
+		name string
+		opts []redisstore.InboxOption
+	}{
+		{"no-wait-floor", nil},
+		{"wait-1-replica-hookseal", []redisstore.InboxOption{redisstore.WithWaitReplicas(1, time.Second)}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			opts := append([]redisstore.InboxOption{redisstore.WithMaxEntries(1 << 30), redisstore.WithMaxBytes(1 << 40)}, tc.opts...)
+			ib, err := redisstore.NewInbox(newClient(b, primary.Addr), uniqueName(b), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			keys := keyspace(b)
+			e := benchEntry("")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				e.Key = keys(i)
+				if _, added, err := ib.Append(ctx, e); err != nil || !added {
+					b.Fatalf("Append: %v, %v", added, err)
+				}
+			}
+		})
+	}
 }
