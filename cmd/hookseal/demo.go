@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hookseal/hookseal/event/alertmanager"
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/event/datadog"
 	"github.com/hookseal/hookseal/event/grafana"
@@ -45,6 +46,7 @@ const (
 	demoDatadogUser       = "datadog"
 	demoDatadogPassword   = "demo-datadog-password"
 	demoPagerDutySecret   = "demo-pagerduty-secret"
+	demoAlertmanagerAuth  = "Bearer demo-alertmanager-token"
 	demoCheckB            = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e"
 )
 
@@ -72,6 +74,9 @@ func runDemo(e *env, args []string) int {
 		clock: func() time.Time { return demoNow },
 		log:   &lineLog{out: logw, errw: logw},
 	}
+	// Standard Webhooks v1a: the sender signs with its Ed25519 secret key,
+	// the receiver holds only the public key. A fresh pair per run.
+	swSecretKey, swPublicKey := hooktest.NewStandardWebhooksKey()
 	for _, r := range []*routeSpec{
 		{name: "checkly", secrets: verify.Secrets(demoChecklySecret)},
 		{name: "statusstack", secrets: verify.Secrets(demoStatusStackSecret)},
@@ -79,8 +84,12 @@ func runDemo(e *env, args []string) int {
 		{name: "datadog", user: demoDatadogUser, secrets: verify.Secrets(demoDatadogPassword)},
 		{name: "grafana", secrets: verify.Secrets(demoGrafanaSecret)},
 		{name: "pagerduty", secrets: verify.Secrets(demoPagerDutySecret)},
+		{name: "alertmanager", secrets: verify.Secrets(demoAlertmanagerAuth)},
+		{name: "standardwebhooks", secrets: verify.Secrets(swPublicKey)},
 	} {
-		r.path, r.sender, r.provider, r.order = "/"+r.name, findSender(r.name), r.name, true
+		// Ordering needs a resource, which only typed senders' events name.
+		r.path, r.sender, r.provider = "/"+r.name, findSender(r.name), r.name
+		r.order = r.sender.typed
 		r.scheme, _ = presetScheme(r.name, "")
 		cfg.routes = append(cfg.routes, r)
 	}
@@ -109,7 +118,7 @@ func runDemo(e *env, args []string) int {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tdelivery\texpected\tactual\tstatus")
 	failed := 0
-	steps := demoScript()
+	steps := demoScript(swSecretKey)
 	for i, s := range steps {
 		actual, status := send(e, client, base+s.path, s)
 		verdict := "ok"
@@ -148,11 +157,15 @@ func send(e *env, client *http.Client, url string, s demoStep) (outcome, status 
 }
 
 // demoScript is the run of deliveries, in order. Times are relative to the
-// receiver's fixed clock.
-func demoScript() []demoStep {
+// receiver's fixed clock. swSecretKey is the Standard Webhooks sender's
+// whsk_ key, whose public key the /standardwebhooks route holds.
+func demoScript(swSecretKey string) []demoStep {
 	at := func(d time.Duration) time.Time { return demoNow.Add(d) }
 	checklyA := hooktest.Checkly(demoChecklySecret)
 	pd := hooktest.PagerDuty(demoPagerDutySecret)
+	sw := hooktest.StandardWebhooks(swSecretKey)
+	firing := hooktest.AlertmanagerBody(hooktest.AlertmanagerMessage(alertmanager.StatusFiring, at(-time.Minute)))
+	swBody := []byte(`{"type":"invoice.paid","data":{"id":"in_1"}}`)
 	hmac := func(s *hooktest.Signer, body []byte, opts ...hooktest.Option) func() ([]byte, http.Header, error) {
 		return func() ([]byte, http.Header, error) {
 			d, err := s.Sign(body, opts...)
@@ -207,5 +220,13 @@ func demoScript() []demoStep {
 			hmac(pd, hooktest.PagerDutyBody(hooktest.PagerDutyEvent(pagerduty.IncidentResolved, at(-time.Minute))))},
 		{"PagerDuty incident.acknowledged at 11:58, after the resolution", "/pagerduty", middleware.OutOfOrder,
 			hmac(pd, hooktest.PagerDutyBody(hooktest.PagerDutyEvent(pagerduty.IncidentAcknowledged, at(-2*time.Minute))))},
+		{"Alertmanager firing, group InstanceDown (bearer token)", "/alertmanager", middleware.Processed,
+			plain(firing, hooktest.AuthorizationHeader(demoAlertmanagerAuth))},
+		{"Alertmanager retry of it, before repeat_interval", "/alertmanager", middleware.Duplicate,
+			plain(firing, hooktest.AuthorizationHeader(demoAlertmanagerAuth))},
+		{"Standard Webhooks v1a (Ed25519, whpk_ public key)", "/standardwebhooks", middleware.Processed,
+			hmac(sw, swBody, hooktest.WithID("msg_demo1"), hooktest.WithTimestamp(at(0)))},
+		{"Standard Webhooks retry, same webhook-id", "/standardwebhooks", middleware.Duplicate,
+			hmac(sw, swBody, hooktest.WithID("msg_demo1"), hooktest.WithTimestamp(at(10*time.Second)))},
 	}
 }

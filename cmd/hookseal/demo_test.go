@@ -32,6 +32,10 @@ func TestDemo(t *testing.T) {
 		{"Grafana OnCall resolve", "processed", "200"},
 		{"PagerDuty incident.resolved", "processed", "200"},
 		{"PagerDuty incident.acknowledged at 11:58, after the resolution", "out_of_order", "200"},
+		{"Alertmanager firing, group InstanceDown (bearer token)", "processed", "200"},
+		{"Alertmanager retry of it, before repeat_interval", "duplicate", "200"},
+		{"Standard Webhooks v1a (Ed25519, whpk_ public key)", "processed", "200"},
+		{"Standard Webhooks retry, same webhook-id", "duplicate", "200"},
 	}
 	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	var table []string
@@ -52,11 +56,11 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	if !strings.Contains(r.stdout, "#") || !strings.Contains(r.stdout, "expected") || !strings.Contains(r.stdout, "actual") ||
-		!strings.Contains(r.stdout, "All 17 deliveries got the expected answer.") {
+		!strings.Contains(r.stdout, "All 21 deliveries got the expected answer.") {
 		t.Errorf("header or summary missing:\n%s", r.stdout)
 	}
 	noSecrets(t, []string{r.stdout, r.stderr}, demoChecklySecret, demoStatusStackSecret, demoGrafanaSecret,
-		"demo-oncall-token", demoDatadogPassword, demoPagerDutySecret)
+		"demo-oncall-token", demoDatadogPassword, demoPagerDutySecret, "demo-alertmanager-token", "whsk_")
 }
 
 // With --verbose the receiver's JSON lines go to stderr, and still no
@@ -70,5 +74,5 @@ func TestDemoVerbose(t *testing.T) {
 		}
 	}
 	noSecrets(t, []string{r.stdout, r.stderr}, demoChecklySecret, demoStatusStackSecret, demoGrafanaSecret,
-		"demo-oncall-token", demoDatadogPassword, demoPagerDutySecret)
+		"demo-oncall-token", demoDatadogPassword, demoPagerDutySecret, "demo-alertmanager-token", "whsk_")
 }

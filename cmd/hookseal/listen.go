@@ -24,12 +24,16 @@ Serve webhook routes on --addr, each authenticating, dropping stale,
 duplicate (and with --order, out-of-order) deliveries, and decoding the
 sender's payload:
 
-  POST /checkly      Checkly alerts         HMAC           CHECKLY_WEBHOOK_SECRET
-  POST /statusstack  StatusStack events     HMAC           STATUSSTACK_WEBHOOK_SECRET
-  POST /oncall       Grafana OnCall events  Authorization  ONCALL_AUTHORIZATION (the exact value)
-  POST /datadog      Datadog webhooks       Basic          DATADOG_WEBHOOK_USER + DATADOG_WEBHOOK_PASSWORD
-                                            and/or JWT     --jwks, --issuer, --audience, --jwt-alg
-  POST /grafana      Grafana Alerting       HMAC           GRAFANA_WEBHOOK_SECRET
+  POST /checkly           Checkly alerts          HMAC           CHECKLY_WEBHOOK_SECRET
+  POST /statusstack       StatusStack events      HMAC           STATUSSTACK_WEBHOOK_SECRET
+  POST /oncall            Grafana OnCall events   Authorization  ONCALL_AUTHORIZATION (the exact value)
+  POST /datadog           Datadog webhooks        Basic          DATADOG_WEBHOOK_USER + DATADOG_WEBHOOK_PASSWORD
+                                                  and/or JWT     --jwks, --issuer, --audience, --jwt-alg
+  POST /grafana           Grafana Alerting        HMAC           GRAFANA_WEBHOOK_SECRET
+  POST /pagerduty         PagerDuty v3 events     HMAC           PAGERDUTY_WEBHOOK_SECRET
+  POST /alertmanager      Alertmanager groups     Authorization  ALERTMANAGER_AUTHORIZATION (the exact value)
+  POST /standardwebhooks  Standard Webhooks       HMAC (v1)      STANDARD_WEBHOOKS_SECRET: whsec_ secrets
+                          (any body, unordered)   Ed25519 (v1a)  and/or whpk_ public keys
 
 Credentials come from the environment (preferred: flags show in ps) or the
 flags, which win. A comma-separated value holds several secrets, all
@@ -93,6 +97,7 @@ type listenFlags struct {
 	ddUser, ddPassword, jwks, issuer, audience, jwtAlg, redis    string
 	redisPrefix, admin, inboxDir, configFile                     string
 	checklyKeys, oncallKeys, datadogKeys                         string
+	pagerduty, alertmanager, standardWebhooks                    string
 	redisPrefixSet                                               bool   // --redis-prefix given
 	redisTuned                                                   string // a --redis-pool-size/-timeout/-dial-timeout flag given, for errors
 	redisPoolSize                                                int
@@ -113,6 +118,9 @@ func runListen(e *env, args []string) int {
 	f.StringVar(&lf.grafana, "grafana-secret", "", "Grafana Alerting contact point HMAC secret(s) (env GRAFANA_WEBHOOK_SECRET)")
 	f.StringVar(&lf.grafanaTSHeader, "grafana-timestamp-header", "", "the timestamp `header` the Grafana contact point is configured with, if any")
 	f.StringVar(&lf.oncall, "oncall-authorization", "", "exact Authorization value(s) OnCall sends (env ONCALL_AUTHORIZATION)")
+	f.StringVar(&lf.pagerduty, "pagerduty-secret", "", "PagerDuty v3 webhook subscription secret(s) (env PAGERDUTY_WEBHOOK_SECRET)")
+	f.StringVar(&lf.alertmanager, "alertmanager-authorization", "", "exact Authorization value(s) Alertmanager's webhook receiver sends (env ALERTMANAGER_AUTHORIZATION)")
+	f.StringVar(&lf.standardWebhooks, "standard-webhooks-secret", "", "Standard Webhooks whsec_ secret(s) and/or whpk_ public key(s) (env STANDARD_WEBHOOKS_SECRET)")
 	f.StringVar(&lf.ddUser, "datadog-user", "", "Datadog Basic user name (env DATADOG_WEBHOOK_USER)")
 	f.StringVar(&lf.ddPassword, "datadog-password", "", "Datadog Basic password(s) (env DATADOG_WEBHOOK_PASSWORD)")
 	f.StringVar(&lf.jwks, "jwks", "", "JWKS `file or URL` for Datadog OAuth bearer tokens (https, or http to loopback)")
@@ -209,6 +217,9 @@ func (lf *listenFlags) config(e *env) (*serveConfig, error) {
 	grafanaSecrets := secrets(lf.grafana, "grafana-secret", "GRAFANA_WEBHOOK_SECRET")
 	oncallValues := secrets(lf.oncall, "oncall-authorization", "ONCALL_AUTHORIZATION")
 	ddPasswords := secrets(lf.ddPassword, "datadog-password", "DATADOG_WEBHOOK_PASSWORD")
+	pagerdutySecrets := secrets(lf.pagerduty, "pagerduty-secret", "PAGERDUTY_WEBHOOK_SECRET")
+	alertmanagerValues := secrets(lf.alertmanager, "alertmanager-authorization", "ALERTMANAGER_AUTHORIZATION")
+	standardWebhooksSecrets := secrets(lf.standardWebhooks, "standard-webhooks-secret", "STANDARD_WEBHOOKS_SECRET")
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +267,10 @@ func (lf *listenFlags) config(e *env) (*serveConfig, error) {
 			}
 			return
 		}
-		rs.name, rs.path, rs.sender, rs.provider, rs.order = name, path, findSender(name), name, lf.order
+		rs.name, rs.path, rs.sender, rs.provider = name, path, findSender(name), name
+		// --order orders every route whose events name a resource: not
+		// /standardwebhooks, which takes any body.
+		rs.order = lf.order && rs.sender.typed
 		rs.keys, rs.jwtFlags = keys[name], "--jwks, --issuer, --audience, --jwt-alg"
 		if rs.sender.auth == authHMAC {
 			rs.scheme, _ = presetScheme(name, rs.tsHeader)
@@ -269,12 +283,16 @@ func (lf *listenFlags) config(e *env) (*serveConfig, error) {
 	add("datadog", ddUser != "" || ddJWT != nil, "DATADOG_WEBHOOK_USER and DATADOG_WEBHOOK_PASSWORD, or --jwks with --issuer and --audience",
 		&routeSpec{user: ddUser, secrets: ddPasswords, jwt: ddJWT})
 	add("grafana", len(grafanaSecrets) > 0, "GRAFANA_WEBHOOK_SECRET or --grafana-secret", &routeSpec{secrets: grafanaSecrets, tsHeader: lf.grafanaTSHeader})
+	add("pagerduty", len(pagerdutySecrets) > 0, "PAGERDUTY_WEBHOOK_SECRET or --pagerduty-secret", &routeSpec{secrets: pagerdutySecrets})
+	add("alertmanager", len(alertmanagerValues) > 0, "ALERTMANAGER_AUTHORIZATION or --alertmanager-authorization", &routeSpec{secrets: alertmanagerValues})
+	add("standardwebhooks", len(standardWebhooksSecrets) > 0, "STANDARD_WEBHOOKS_SECRET or --standard-webhooks-secret", &routeSpec{secrets: standardWebhooksSecrets})
 	if err != nil {
 		return nil, err
 	}
 	if len(cfg.routes) == 0 {
 		return nil, usagef("no route is configured: set at least one of CHECKLY_WEBHOOK_SECRET, STATUSSTACK_WEBHOOK_SECRET, " +
-			"GRAFANA_WEBHOOK_SECRET, ONCALL_AUTHORIZATION, DATADOG_WEBHOOK_USER + DATADOG_WEBHOOK_PASSWORD or --jwks (or their flags)")
+			"GRAFANA_WEBHOOK_SECRET, PAGERDUTY_WEBHOOK_SECRET, ONCALL_AUTHORIZATION, ALERTMANAGER_AUTHORIZATION, STANDARD_WEBHOOKS_SECRET, " +
+			"DATADOG_WEBHOOK_USER + DATADOG_WEBHOOK_PASSWORD or --jwks (or their flags)")
 	}
 	return cfg, nil
 }
@@ -391,4 +409,4 @@ func redisStore(client redis.UniversalClient, rs *redisSettings) (*redisstore.St
 
 // routePaths are the routes listen's flags configure, in the order they
 // are listed.
-var routePaths = []string{"/checkly", "/statusstack", "/oncall", "/datadog", "/grafana"}
+var routePaths = []string{"/checkly", "/statusstack", "/oncall", "/datadog", "/grafana", "/pagerduty", "/alertmanager", "/standardwebhooks"}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -15,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookseal/hookseal/event/alertmanager"
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/event/oncall"
+	"github.com/hookseal/hookseal/event/pagerduty"
 	"github.com/hookseal/hookseal/hooktest"
 )
 
@@ -80,7 +83,7 @@ func TestListen(t *testing.T) {
 
 	// The start-up line names the routes served and those not configured.
 	start, _ := p.stderr.wait(t, 0, "listening", func(m map[string]any) bool { return m["msg"] == "listening" })
-	if fmt.Sprint(start["routes"]) != "[/checkly /statusstack /oncall /datadog]" || fmt.Sprint(start["unconfigured"]) != "[/grafana]" {
+	if fmt.Sprint(start["routes"]) != "[/checkly /statusstack /oncall /datadog]" || fmt.Sprint(start["unconfigured"]) != "[/grafana /pagerduty /alertmanager /standardwebhooks]" {
 		t.Errorf("start-up line: %v", start)
 	}
 
@@ -202,6 +205,70 @@ func TestListen(t *testing.T) {
 			t.Errorf("exit %d after SIGTERM; stderr:\n%s", code, p.stderr.text())
 		}
 	}
+}
+
+// The routes of PagerDuty, Alertmanager and Standard Webhooks (v1 HMAC
+// secrets beside v1a public keys) are served from their variables, with
+// --order on the two whose events name a resource.
+func TestListenPagerDutyAlertmanagerStandardWebhooks(t *testing.T) {
+	const (
+		pdSecret = "pagerduty-s3cr3t"
+		amAuth   = "Bearer alertmanager-t0ken"
+	)
+	swSecretKey, swPublicKey := hooktest.NewStandardWebhooksKey()
+	whsec := "whsec_" + base64.StdEncoding.EncodeToString([]byte("standard-webhooks-s3cr3t"))
+	p := startListen(t, []string{
+		"PAGERDUTY_WEBHOOK_SECRET=" + pdSecret,
+		"ALERTMANAGER_AUTHORIZATION=" + amAuth,
+		"STANDARD_WEBHOOKS_SECRET=" + whsec + "," + swPublicKey,
+	}, "--order")
+	start, _ := p.stderr.wait(t, 0, "listening", func(m map[string]any) bool { return m["msg"] == "listening" })
+	if fmt.Sprint(start["routes"]) != "[/pagerduty /alertmanager /standardwebhooks]" {
+		t.Errorf("start-up line: %v", start)
+	}
+
+	now := time.Now()
+	resolved := hooktest.PagerDutyBody(hooktest.PagerDutyEvent(pagerduty.IncidentResolved, now.Add(-time.Minute)))
+	acked := hooktest.PagerDutyBody(hooktest.PagerDutyEvent(pagerduty.IncidentAcknowledged, now.Add(-2*time.Minute)))
+	firing := hooktest.AlertmanagerBody(hooktest.AlertmanagerMessage(alertmanager.StatusFiring, now.Add(-time.Minute)))
+	sw := []byte(`{"type":"invoice.paid"}`)
+	sign := func(s *hooktest.Signer, body []byte, opts ...hooktest.Option) http.Header {
+		t.Helper()
+		d, err := s.Sign(body, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Header
+	}
+	for _, d := range []struct {
+		name, path string
+		body       []byte
+		header     http.Header
+		status     int
+		outcome    string
+	}{
+		{"pagerduty resolved", "/pagerduty", resolved, sign(hooktest.PagerDuty(pdSecret), resolved), 200, "processed"},
+		{"pagerduty acknowledged before it", "/pagerduty", acked, sign(hooktest.PagerDuty(pdSecret), acked), 200, "out_of_order"},
+		{"pagerduty wrong secret", "/pagerduty", resolved, sign(hooktest.PagerDuty("guessed"), resolved), 401, "unauthenticated"},
+		{"alertmanager firing", "/alertmanager", firing, hooktest.AuthorizationHeader(amAuth), 200, "processed"},
+		{"alertmanager retry", "/alertmanager", firing, hooktest.AuthorizationHeader(amAuth), 200, "duplicate"},
+		{"alertmanager wrong token", "/alertmanager", firing, hooktest.AuthorizationHeader("Bearer nope"), 401, "unauthenticated"},
+		{"standard webhooks v1a", "/standardwebhooks", sw, sign(hooktest.StandardWebhooks(swSecretKey), sw, hooktest.WithID("msg_a")), 200, "processed"},
+		{"standard webhooks v1", "/standardwebhooks", sw, sign(hooktest.StandardWebhooks(whsec), sw, hooktest.WithID("msg_b")), 200, "processed"},
+		{"standard webhooks retry", "/standardwebhooks", sw, sign(hooktest.StandardWebhooks(swSecretKey), sw, hooktest.WithID("msg_a")), 200, "duplicate"},
+		{"standard webhooks another key", "/standardwebhooks", sw, sign(hooktest.StandardWebhooks(func() string { k, _ := hooktest.NewStandardWebhooksKey(); return k }()), sw, hooktest.WithID("msg_c")), 401, "unauthenticated"},
+	} {
+		if status, outcome := post(t, p.url(d.path), d.body, d.header); status != d.status || outcome != d.outcome {
+			t.Errorf("%s: %d %s, want %d %s", d.name, status, outcome, d.status, d.outcome)
+		}
+	}
+	for i, want := range []string{"pagerduty", "alertmanager", "standardwebhooks", "standardwebhooks"} {
+		m, _ := p.stdout.wait(t, i, want, func(map[string]any) bool { return true })
+		if m["provider"] != want {
+			t.Errorf("stdout line %d: %v, want provider %s", i, m, want)
+		}
+	}
+	noSecrets(t, []string{p.stdout.text(), p.stderr.text()}, pdSecret, "alertmanager-t0ken", whsec, swSecretKey)
 }
 
 // SIGTERM lets a request in flight finish, then exits 0; new connections

@@ -27,6 +27,8 @@ Event types (the first is the default):
   oncall       "alert group created", escalation, acknowledge, resolve, silence, ...
   datadog      Triggered, Re-Triggered, Recovered, Warn, Re-Warn, "No Data", "Re-No Data", Renotify
   grafana      firing, resolved
+  pagerduty    incident.triggered, incident.acknowledged, incident.resolved, ... (every v3 event type)
+  alertmanager firing, resolved
 github, stripe and standardwebhooks have no samples: a small test body is
 sent unless --body is given.
 
@@ -36,7 +38,9 @@ const sendExamples = `  hookseal send --provider checkly --secret s3cr3t --url h
   hookseal send --provider checkly --secret s3cr3t --url http://127.0.0.1:8080/checkly --event ALERT_RECOVERY
   hookseal send --provider oncall --secret 'Bearer t0ken' --url http://127.0.0.1:8080/oncall --event resolve
   hookseal send --provider datadog --secret dd:pw --url http://127.0.0.1:8080/datadog --event Recovered
-  hookseal send --provider statusstack --secret s3 --url https://hooks.example.com/statusstack --body event.json`
+  hookseal send --provider statusstack --secret s3 --url https://hooks.example.com/statusstack --body event.json
+  hookseal send --provider pagerduty --secret s3 --url http://127.0.0.1:8080/pagerduty --event incident.resolved
+  hookseal send --provider alertmanager --secret 'Bearer t0ken' --url http://127.0.0.1:8080/alertmanager --event resolved`
 
 func runSend(e *env, args []string) int {
 	f := newFlags("send", "hookseal send --provider P --secret S --url U [--event TYPE] [--body FILE]", sendAbout, sendExamples)
