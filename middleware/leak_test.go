@@ -121,6 +121,7 @@ func TestNothingSecretIsWritten(t *testing.T) {
 		}
 		mux.Handle(path, h)
 	}
+	mux.Handle("/", middleware.NotFoundHandler(observe))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
@@ -223,6 +224,9 @@ func TestNothingSecretIsWritten(t *testing.T) {
 	fstore.SetDown(true)
 	note(do("POST", "/checkly", body("down", t0), sign(body("down", t0), t0, hmacSecret))) // store_unavailable
 	fstore.SetDown(false)
+
+	// A path no route serves, carrying a signed request anyway.
+	note(do("POST", "/no-such-route", body("nf", t0), sign(body("nf", t0), t0, hmacSecret))) // not_found
 
 	// Basic and token routes: wrong and right credentials.
 	basic := func(user, pass string) http.Header {

@@ -115,7 +115,8 @@ type Observer func(ctx context.Context, r Report)
 // signature.
 //
 // Requests anyone on the internet can send (unauthenticated, method not
-// allowed) are noise on an exposed endpoint: SlogNoiseLevel logs them at
+// allowed, and not found from NotFoundHandler) are noise on an exposed
+// endpoint: SlogNoiseLevel logs them at
 // another level and SlogSampleNoise logs only some of them. Metrics
 // observers still count every one.
 func SlogObserver(l *slog.Logger, opts ...SlogOption) Observer {
@@ -134,7 +135,7 @@ func SlogObserver(l *slog.Logger, opts ...SlogOption) Observer {
 		switch r.Outcome {
 		case HandlerError, StoreUnavailable, InboxFull:
 			level = slog.LevelError
-		case Unauthenticated, MethodNotAllowed:
+		case Unauthenticated, MethodNotAllowed, NotFound:
 			level = c.noiseLevel
 			if c.noiseEvery > 1 && (noise.Add(1)-1)%uint64(c.noiseEvery) != 0 {
 				return
@@ -174,15 +175,15 @@ type slogConfig struct {
 	noiseEvery int
 }
 
-// SlogNoiseLevel sets the level unauthenticated and method-not-allowed
-// requests are logged at. Default slog.LevelWarn; slog.LevelDebug keeps an
+// SlogNoiseLevel sets the level unauthenticated, method-not-allowed and
+// not-found requests are logged at. Default slog.LevelWarn; slog.LevelDebug keeps an
 // endpoint that scanners find out of the warnings.
 func SlogNoiseLevel(level slog.Level) SlogOption {
 	return func(c *slogConfig) { c.noiseLevel = level }
 }
 
-// SlogSampleNoise logs one in every n unauthenticated and
-// method-not-allowed requests (the first, the n+1st, ...). n <= 1 logs
+// SlogSampleNoise logs one in every n unauthenticated, method-not-allowed
+// and not-found requests (the first, the n+1st, ...). n <= 1 logs
 // every one, the default.
 func SlogSampleNoise(n int) SlogOption {
 	return func(c *slogConfig) { c.noiseEvery = max(n, 1) }

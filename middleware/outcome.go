@@ -85,13 +85,17 @@ const (
 	// Superseded: reported by the inbox's runner, not answered: a newer
 	// event of the resource replaced this pending one (WithCoalescing).
 	Superseded Outcome = "superseded"
+	// NotFound: no route serves the request's path. A route never reports
+	// it; NotFoundHandler does, as the fallback of the mux that serves the
+	// routes, so observers count what scanners probe. Answered 404.
+	NotFound Outcome = "not_found"
 )
 
 // allOutcomes is the list AllOutcomes copies.
 var allOutcomes = []Outcome{
 	Processed, Unhandled, Incomplete, Duplicate, Stale, OutOfOrder, InFlight, ClaimLost,
 	Unauthenticated, TooLarge, BadRequest, BadPayload, MethodNotAllowed, HandlerError,
-	StoreUnavailable, Forwarded, Accepted, InboxFull, DeadLettered, Retrying, Superseded,
+	StoreUnavailable, Forwarded, Accepted, InboxFull, DeadLettered, Retrying, Superseded, NotFound,
 }
 
 // AllOutcomes returns every outcome, for metrics and tests that declare
@@ -117,6 +121,8 @@ func (o Outcome) Status() int {
 		return http.StatusBadRequest
 	case MethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case NotFound:
+		return http.StatusNotFound
 	case StoreUnavailable, InboxFull:
 		return http.StatusServiceUnavailable
 	}

@@ -153,7 +153,7 @@ func TestOutcomeStatusTable(t *testing.T) {
 		middleware.BadPayload: 400, middleware.MethodNotAllowed: 405, middleware.HandlerError: 500,
 		middleware.StoreUnavailable: 503, middleware.Forwarded: 200,
 		middleware.Accepted: 200, middleware.InboxFull: 503, middleware.DeadLettered: 200,
-		middleware.Retrying: 200, middleware.Superseded: 200,
+		middleware.Retrying: 200, middleware.Superseded: 200, middleware.NotFound: 404,
 	}
 	all := middleware.AllOutcomes()
 	if len(want) != len(all) {
