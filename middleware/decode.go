@@ -84,16 +84,18 @@ func (rt *Route[T]) incomplete(f *flow, e *Event[T]) error {
 			missing = append(missing, event.FieldTime)
 		}
 	}
+	byHeader := false // told apart by the unsigned timestamp header
 	if lacksIdentity(&e.Payload) {
 		missing = append(missing, event.FieldIdentity)
 		if !f.d.TimestampSigned && f.d.ID == "" && !f.d.Timestamp.IsZero() {
 			f.key = f.key.Mix(f.d.Timestamp.UTC().Format(time.RFC3339Nano))
+			byHeader = true
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	return describeMissing(&e.Payload, missing)
+	return describeMissing(&e.Payload, missing, byHeader)
 }
 
 // lacksIdentity reports whether a payload that can carry an identity or a
@@ -114,11 +116,22 @@ var missingWhat = map[event.Field]string{
 	event.FieldIdentity: "no identity and no signed time, so two alerts with identical bodies are told apart only by the unsigned timestamp header, and a replay with a rewritten header is taken for a new alert",
 }
 
-func describeMissing(payload any, missing []event.Field) error {
+// missingIdentityNoHeader is FieldIdentity's reason for a sender that sends
+// no timestamp header (Datadog, OnCall): nothing tells two alerts with
+// identical bodies apart.
+const missingIdentityNoHeader = "no identity and no signed time, and the sender sends no timestamp header, so a second alert with a body identical to one handled within the dedupe window is taken for a duplicate"
+
+// describeMissing says what the payload lacks and which template variable
+// would supply each. byHeader says whether the delivery's unsigned
+// timestamp header tells identical bodies apart.
+func describeMissing(payload any, missing []event.Field, byHeader bool) error {
 	tmpl, _ := payload.(event.Templated)
 	parts := make([]string, len(missing))
 	for i, m := range missing {
 		parts[i] = missingWhat[m]
+		if m == event.FieldIdentity && !byHeader {
+			parts[i] = missingIdentityNoHeader
+		}
 		if tmpl == nil {
 			continue
 		}

@@ -65,7 +65,10 @@
 // delivery, which its documentation implies but does not state. If it did
 // not, a retry after a lost answer would be handled twice. And since the
 // header is unsigned, whoever captured such a delivery can replay it with
-// a new header, and it is handled as a new alert, at any time. Both holes
+// a new header, and it is handled as a new alert, at any time. A template
+// with CHECK_RESULT_ID but no STARTED_AT has an identity (the key ignores
+// the header) but still no signed time: a replay is a duplicate within the
+// dedupe window and handled again after it. Both holes
 // close with the recommended template (checkly.RecommendedTemplate), whose
 // CHECK_RESULT_ID and STARTED_AT are signed: the key ignores the header,
 // and STARTED_AT bounds how old a delivery may be ([WithMaxStampAge],

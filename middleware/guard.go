@@ -27,6 +27,16 @@ import (
 // handler answers below 500, and releases it otherwise, so the sender's
 // retry is handled; copies of a handled delivery are answered 200
 // duplicate, and a copy arriving while another is handled 409 in_flight.
+//
+// Because it does not decode, a Guard knows neither a signed body time nor
+// whether the body carries an identity. For a Checkly delivery that has
+// two consequences a Route does not have: a captured delivery replayed
+// after the dedupe window with a rewritten x-checkly-timestamp reaches the
+// next handler (a Route answers it stale by its STARTED_AT), and with a
+// template that carries neither CHECK_RESULT_ID nor STARTED_AT, a flapping
+// check's second FAILURE, byte-identical to the first, is answered
+// duplicate within the window (a Route tells the two apart by the header).
+// Use a Route where either matters.
 type Guard struct {
 	p *pipeline
 }

@@ -29,6 +29,17 @@ import (
 // delivery cannot be replayed after it, whatever its unsigned
 // x-checkly-timestamp header says.
 //
+// Reminders (IS_REMINDER, ALERT_FAILURE_REMAIN) are sent while a check keeps
+// failing, long after the first alert. Checkly documents STARTED_AT as the
+// start of "this check run" and CHECK_RESULT_ID as the result "that
+// triggered this message", so a reminder carries the later run that
+// triggered it and stays fresh. That reading is not confirmed: if a
+// reminder carried the first run's STARTED_AT, one sent more than an hour
+// after it would be answered stale (200, so Checkly does not retry) and its
+// handler would not run. A receiver that acts on reminders and finds them
+// stale should raise WithMaxStampAge to its longest reminder interval; the
+// dedupe window follows.
+//
 // The dedupe window is at least DefaultDedupeWindow, and never shorter than
 // the oldest time the route accepts plus the clock skew it allows (see
 // WithDedupeWindow): then every replay of a delivery with a signed time is

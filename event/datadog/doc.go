@@ -41,6 +41,19 @@
 // through as their string. Members that match no field are kept, as raw
 // JSON, in [Event.Unknown].
 //
+// # Identity
+//
+// $ID (the Datadog event's id) and $DATE (when it happened) are the
+// delivery's identity and signed time ([Event.EventID], [Event.StampedAt]);
+// keep them in a custom payload, as RecommendedPayload does. Datadog sends
+// no delivery id or timestamp header, so a payload with neither renders
+// identical bodies for two different alerts with the same content (the
+// same monitor triggering twice), and hookseal's deduplication takes the
+// second for a copy of the first while the first is within the route's
+// dedupe window: it is answered duplicate and its handler does not run.
+// The route reports such payloads as incomplete, naming $ID and $DATE, and
+// `hookseal template --provider datadog --check` refuses them.
+//
 // # Form bodies
 //
 // With "encode as form", Datadog sends application/x-www-form-urlencoded.

@@ -222,9 +222,10 @@
 //     write). TestClusterFailover and TestSentinelFailover kill the primary
 //     while two receivers take every delivery twice: 0 handled twice, 0
 //     lost, 503s until moments after the promotion.
-//   - A restart without persistence loses everything: within the
-//     freshness window, a replayed or retried delivery is handled again,
-//     and a late FAILURE whose RECOVERY was handled before the restart is
+//   - A restart without persistence loses everything: a retry still fresh,
+//     or a replay with a rewritten unsigned header while its signed body
+//     time is accepted (at any time for a body without one), is handled
+//     again, and a late FAILURE whose RECOVERY was handled before the restart is
 //     handled after it. Fences still grow (see "# Fences").
 //   - So run Redis with appendonly yes and appendfsync everysec (a crash of
 //     the machine loses the last second or two; always loses nothing, at a
