@@ -87,5 +87,5 @@
 // finishes anyway is reported as claim_lost, not processed. The handler
 // gets the delivery's IdempotencyKey and the claim's Fence: storing the
 // side effect under a unique constraint on the key makes it happen once
-// even then (see the Example of Event.IdempotencyKey).
+// even then (see the idempotencyKey example of Event).
 package middleware
