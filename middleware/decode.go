@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,41 @@ import (
 
 	"github.com/hookseal/hookseal/event"
 )
+
+// decodeStage decodes the payload and judges its signed time, inside a
+// SpanDecode span. On a route with an inbox an undecodable body is kept
+// as a dead letter, not lost.
+func (rt *Route[T]) decodeStage(ctx context.Context, f *flow, e *Event[T]) Result {
+	_, end := rt.p.trace(ctx, SpanDecode)
+	res := rt.decode(f, e)
+	if !res.decided() {
+		res = rt.p.checkStamp(f, stampOf(&e.Payload))
+	}
+	endSpan(end, res)
+	if res.Outcome == BadPayload && rt.p.cfg.runner != nil {
+		return rt.accept(ctx, f, res.Err)
+	}
+	return res
+}
+
+// refuseIncomplete answers an incomplete payload 422 on a strict route
+// without an inbox (WithStrictPayload); with an inbox it is a dead letter
+// (deadLetterIfStrict), and otherwise it is handled and reported.
+func (p *pipeline) refuseIncomplete(incomplete error) Result {
+	if incomplete != nil && p.cfg.strict && p.cfg.runner == nil {
+		return Result{Outcome: Incomplete, status: http.StatusUnprocessableEntity, Err: incomplete}
+	}
+	return Result{}
+}
+
+// deadLetterIfStrict is why a strict route's inbox keeps the entry as a
+// dead letter: its payload lacks what the route needs. nil otherwise.
+func (p *pipeline) deadLetterIfStrict(incomplete error) error {
+	if p.cfg.strict {
+		return incomplete
+	}
+	return nil
+}
 
 // decode turns the body into the payload and reads from it what the later
 // stages need: the event type, the resource and time for ordering. The

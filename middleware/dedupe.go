@@ -9,6 +9,20 @@ import (
 	"github.com/hookseal/hookseal/store"
 )
 
+// dedupeAndOrder claims the delivery (unless the route's inbox dedupes by
+// itself, see accept) and checks its resource's order, each in its span.
+func (p *pipeline) dedupeAndOrder(ctx context.Context, f *flow) Result {
+	if p.cfg.runner == nil {
+		if res := p.claimTraced(ctx, f); res.decided() {
+			return res
+		}
+	}
+	ctx, end := p.trace(ctx, SpanOrder)
+	res := p.order(ctx, f)
+	endSpan(end, res)
+	return res
+}
+
 // claimTraced is claim inside a SpanDedupe span.
 func (p *pipeline) claimTraced(ctx context.Context, f *flow) Result {
 	ctx, end := p.trace(ctx, SpanDedupe)

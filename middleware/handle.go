@@ -23,6 +23,20 @@ type PanicError struct {
 
 func (p *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", p.Value) }
 
+// handleStage runs the handler with the delivery's idempotency key and
+// fence (SpanHandle), then commits the delivery or releases it (SpanCommit).
+func (rt *Route[T]) handleStage(ctx context.Context, f *flow, e Event[T], incomplete error) Result {
+	p := rt.p
+	e.IdempotencyKey, e.Fence, e.Attempt = f.rep.Delivery, f.claim.Fence, 1
+	hctx, end := p.trace(ctx, SpanHandle)
+	lost, err := call(hctx, p, f, rt.fn, e)
+	endSpan(end, Result{Err: err})
+	sctx, end := p.trace(ctx, SpanCommit)
+	res := p.settle(sctx, f, err, lost, incomplete)
+	endSpan(end, res)
+	return res
+}
+
 // call runs fn with the claim kept alive, turning a panic into an error so
 // the claim is released and the sender is answered 500 (and retries). A
 // handler that asked net/http to abort (panic(http.ErrAbortHandler)) gets

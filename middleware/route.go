@@ -157,46 +157,18 @@ func (rt *Route[T]) process(ctx context.Context, f *flow) Result {
 	}
 	defer f.free()
 	var e Event[T]
-	_, end := p.trace(ctx, SpanDecode)
-	res := rt.decode(f, &e)
-	if !res.decided() {
-		res = p.checkStamp(f, stampOf(&e.Payload))
-	}
-	endSpan(end, res)
-	if res.decided() {
-		if res.Outcome == BadPayload && p.cfg.runner != nil { // kept as a dead letter, not lost
-			return rt.accept(ctx, f, res.Err)
-		}
+	if res := rt.decodeStage(ctx, f, &e); res.decided() { // payload and its signed time
 		return res
 	}
-	incomplete := rt.incomplete(f, &e)
-	if incomplete != nil && p.cfg.strict && p.cfg.runner == nil {
-		return Result{Outcome: Incomplete, status: http.StatusUnprocessableEntity, Err: incomplete}
-	}
-	if p.cfg.runner == nil { // an inbox dedupes by itself (see accept)
-		if res := p.claimTraced(ctx, f); res.decided() {
-			return res
-		}
-	}
-	sctx, end := p.trace(ctx, SpanOrder)
-	res = p.order(sctx, f)
-	endSpan(end, res)
-	if res.decided() {
+	incomplete := rt.incomplete(f, &e) // what the payload lacks, for the report
+	if res := p.refuseIncomplete(incomplete); res.decided() {
 		return res
 	}
-	if p.cfg.runner != nil {
-		var dead error
-		if p.cfg.strict {
-			dead = incomplete
-		}
-		return rt.accept(ctx, f, dead)
+	if res := p.dedupeAndOrder(ctx, f); res.decided() { // claim (an inbox dedupes by itself), order
+		return res
 	}
-	e.IdempotencyKey, e.Fence, e.Attempt = f.rep.Delivery, f.claim.Fence, 1
-	hctx, end := p.trace(ctx, SpanHandle)
-	lost, err := call(hctx, p, f, rt.fn, e)
-	endSpan(end, Result{Err: err})
-	sctx, end = p.trace(ctx, SpanCommit)
-	res = p.settle(sctx, f, err, lost, incomplete)
-	endSpan(end, res)
-	return res
+	if p.cfg.runner != nil { // the inbox's runner calls the handler
+		return rt.accept(ctx, f, p.deadLetterIfStrict(incomplete))
+	}
+	return rt.handleStage(ctx, f, e, incomplete) // the handler, then commit or release
 }
