@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookseal/hookseal/internal/testclock"
 	"github.com/hookseal/hookseal/verify"
 )
 
@@ -79,15 +80,10 @@ func (s *tenantStore) Secrets(ctx context.Context, tenant string) ([]verify.Secr
 
 func buildCheckly(s []verify.Secret) (verify.Verifier, error) { return verify.Checkly(s) }
 
-// clock is a settable clock for the caches' ttls.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
+// newTestClock is the settable clock of the caches' ttls.
+func newTestClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC))
 }
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-func newTestClock() *clock           { return &clock{now: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)} }
 func tenantBody(tenant string, n int) []byte {
 	return fmt.Appendf(nil, `{"alert_type":"ALERT_FAILURE","check_id":"c-%s-%d"}`, tenant, n)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,18 +11,13 @@ import (
 	"github.com/hookseal/hookseal/event/alertmanager"
 	"github.com/hookseal/hookseal/hooktest"
 	"github.com/hookseal/hookseal/middleware"
+	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	"github.com/hookseal/hookseal/verify"
 	"github.com/hookseal/hookseal/verify/jwt"
 )
 
-// clock is a settable clock shared by the verifier and the route.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+// clock is the settable clock the verifier and the route share.
+type clock = middlewaretest.Clock
 
 // server serves an ordered Alertmanager route over real HTTP and counts
 // the notifications its handler gets.
@@ -92,7 +86,7 @@ func TestRepeatIsHandledRetryIsDuplicate(t *testing.T) {
 			[]string{"processed", "duplicate", "duplicate", "duplicate", "duplicate"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := &clock{now: t0}
+			clk := middlewaretest.NewClock(t0)
 			v := verify.Verifier(auth)
 			if tc.repeating {
 				r, err := verify.Repeating(auth, repeatInterval, verify.WithRepeatClock(clk.Now))
@@ -113,7 +107,7 @@ func TestRepeatIsHandledRetryIsDuplicate(t *testing.T) {
 		})
 	}
 	// A wrong token is refused whatever the clock.
-	clk := &clock{now: t0}
+	clk := middlewaretest.NewClock(t0)
 	r, _ := verify.Repeating(auth, repeatInterval, verify.WithRepeatClock(clk.Now))
 	srv, handled := server(t, r, clk)
 	if o := post(t, srv.URL, body, hooktest.BearerHeader("nope")); o != "unauthenticated" || handled.Load() != 0 {
@@ -137,7 +131,7 @@ func equal(a, b []string) bool {
 // verifier the package documentation names, behind Repeating.
 func TestAuthenticationRecipes(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
-	clk := &clock{now: t0}
+	clk := middlewaretest.NewClock(t0)
 	body := hooktest.AlertmanagerBody(hooktest.AlertmanagerMessage(alertmanager.StatusFiring, t0))
 	issuer, err := hooktest.NewJWTIssuer("RS256", "https://idp.example.com/", "hookseal-alertmanager", hooktest.WithJWTClock(clk.Now))
 	if err != nil {

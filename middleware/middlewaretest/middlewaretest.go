@@ -47,6 +47,7 @@ import (
 
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/inbox"
+	"github.com/hookseal/hookseal/internal/testclock"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/store"
 	"github.com/hookseal/hookseal/verify"
@@ -193,24 +194,12 @@ func NewVerifier(tb testing.TB) *verify.HMACAuth {
 }
 
 // Clock is a clock tests set by hand, safe for concurrent use: the one fake
-// clock of hookseal's tests. Pass its Now to middleware.WithClock and
-// store.WithClock.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock of hookseal's tests (Now, Set, Add). Pass its Now to
+// middleware.WithClock and store.WithClock.
+type Clock = testclock.Clock
 
 // NewClock returns a Clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's reading.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
-// Add moves the clock forward by d.
-func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+func NewClock(t time.Time) *Clock { return testclock.New(t) }
 
 // AlertBody returns a Checkly alert body for check checkID that started at
 // startedAt.
