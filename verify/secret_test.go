@@ -145,6 +145,8 @@ func TestEveryVerifierRefusesBlankSecrets(t *testing.T) {
 			{"GitHub", func() error { _, err := GitHub(Secrets(value)); return err }},
 			{"Stripe", func() error { _, err := Stripe(Secrets(value)); return err }},
 			{"StandardWebhooks", func() error { _, err := StandardWebhooks(Secrets(value)); return err }},
+			{"StandardWebhooksKeys", func() error { _, err := StandardWebhooksKeys(Secrets(value)); return err }},
+			{"PagerDuty", func() error { _, err := PagerDuty(Secrets(value)); return err }},
 			{"HMAC", func() error {
 				_, err := HMAC(Scheme{Provider: "x", SignatureHeader: "X-Sig"}, Secrets(value))
 				return err
