@@ -305,20 +305,33 @@ func leaseRunsOut(h *harness) {
 	h.ack(again, nil)
 }
 
+// A renewed lease outlives its first expiry, and no one else can lease the
+// entry meanwhile. The lease is long (20 ticks) and renewed every tick, so
+// only a stall of nearly a second between two renewals could make it run
+// out; the holder keeps renewing until it is well past the first expiry.
 func leaseRenewed(h *harness) {
+	const lease = 20 * Tick
 	h.append(h.entry("r", 0))
-	l := h.lease(2 * Tick)
-	for range 6 {
+	l := h.lease(lease)
+	taken := time.Now()
+	firstExpiry := taken.Add(lease) // no earlier than the backend's
+	for renewals := 0; ; renewals++ {
 		time.Sleep(Tick)
-		if err := h.ib.Renew(h.ctx, l, 2*Tick); err != nil {
-			h.Fatalf("Renew: %v", err)
+		if err := h.ib.Renew(h.ctx, l, lease); err != nil {
+			h.Fatalf("Renew %d, %s after the lease was taken: %v", renewals+1, time.Since(taken).Round(time.Millisecond), err)
+		}
+		if renewals%4 == 0 {
+			h.empty() // no other worker gets it while it is held
+		}
+		if time.Now().After(firstExpiry.Add(2 * Tick)) {
+			break
 		}
 	}
 	h.empty() // held past its first lease
 	if err := h.ib.Renew(h.ctx, inbox.Lease{Entry: l.Entry, Token: "forged"}, long); !errors.Is(err, inbox.ErrLeaseLost) {
 		h.Fatalf("Renew with a forged token = %v", err)
 	}
-	h.ack(l, nil)
+	h.ack(l, nil) // still the holder's
 }
 
 // A lease that ran out cannot be renewed, even before anyone takes the
