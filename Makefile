@@ -74,6 +74,11 @@ bench:
 ## With HOOKSEAL_REDIS_URL set (or LOADFLAGS="-redis URL") it also runs
 ## listen on that Redis, right after listen on memory, and prints the ratio
 ## of the two (goal 0.7; -order for ordered routes).
+## LOADFLAGS="-c 1,8,64 -rounds 5" instead runs the floor and listen alone,
+## in alternating rounds at each connection count (each run at most
+## -round-n deliveries or -round-time), and prints per count the median of
+## the same-round ratios listen/floor (goal 0.95) and each server's CPU per
+## request; -cpuprofile DIR writes both servers' CPU profiles there.
 LOADFLAGS ?=
 load:
 	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \

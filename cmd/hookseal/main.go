@@ -68,7 +68,10 @@ var commands = []command{
 
 func main() {
 	e := &env{ctx: context.Background(), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
-	os.Exit(run(e, os.Args[1:]))
+	stopProfile := startCPUProfile(os.Getenv("HOOKSEAL_CPUPROFILE"), os.Stderr) // a developer aid: see profile.go
+	code := run(e, os.Args[1:])
+	stopProfile()
+	os.Exit(code)
 }
 
 func run(e *env, args []string) int {

@@ -23,7 +23,16 @@
 // stdout not holding exactly one line per valid delivery, or the upstream
 // not getting each valid delivery exactly once.
 //
+// With -rounds, or several connection counts (-c 1,8,64), it runs the
+// floor and listen alone in alternating rounds instead (see rounds.go): one
+// process of each for the whole run, each round running both at every
+// count on the same deliveries, each run bounded by -round-n and
+// -round-time; it prints per count the median of the same-round ratios
+// listen/floor and each server's CPU time per request. -cpuprofile DIR
+// has the floor and listen write CPU profiles (floor.pprof, listen.pprof).
+//
 //	go build -o /tmp/hookseal ./cmd/hookseal && go run ./internal/loadtest -hookseal /tmp/hookseal
+//	go run ./internal/loadtest -hookseal /tmp/hookseal -c 1,8,64 -rounds 5 -cpuprofile /tmp/prof
 package main
 
 import (
@@ -46,6 +55,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -64,11 +74,15 @@ func main() {
 	var (
 		bin       = flag.String("hookseal", "", "path to a built hookseal binary (required)")
 		n         = flag.Int("n", 50000, "deliveries per server")
-		conc      = flag.Int("c", 64, "concurrent connections")
+		concList  = flag.String("c", "64", "concurrent connections; a comma-separated `list` (1,8,64) runs alternating rounds (see -rounds)")
+		rounds    = flag.Int("rounds", 0, "alternating rounds: each round runs the floor and listen (in turn first) at every -c, and the ratio per connection count is the median of the rounds' ratios (default 5 with several -c, else one run as before)")
+		roundTime = flag.Duration("round-time", 2*time.Second, "with -rounds: each server's run stops taking deliveries after this long, or after -round-n")
+		roundN    = flag.Int("round-n", 20000, "with -rounds: deliveries per server, round and connection count at most")
+		cpuprof   = flag.String("cpuprofile", "", "write CPU profiles of the floor and of listen to `dir` (floor.pprof, listen.pprof), for go tool pprof")
 		limit     = flag.Duration("limit", 60*time.Second, "time limit per server")
 		tampered  = flag.Float64("tampered", 0.05, "fraction of deliveries tampered after signing")
 		warm      = flag.Int("warmup", 2000, "deliveries sent to each server before measuring")
-		goal      = flag.Float64("goal", 0.8, "throughput ratio hookseal/floor to report as met")
+		goal      = flag.Float64("goal", 0.8, "throughput ratio hookseal/floor to report as met (default 0.95 with -rounds)")
 		inboxGoal = flag.Float64("inbox-goal", 0.5, "throughput ratio proxy with its file inbox / proxy inline to report as met")
 		floorAddr = flag.String("serve-floor", "", "internal: serve the floor on this address")
 		upAddr    = flag.String("serve-upstream", "", "internal: serve the proxy's upstream on this address")
@@ -78,6 +92,13 @@ func main() {
 		redisGoal = flag.Float64("redis-goal", 0.7, "throughput ratio listen on Redis / listen on memory to report as met")
 		order     = flag.Bool("order", false, "run listen with --order (ordering state: one more store call per delivery without a combined claim and advance)")
 	)
+	flag.Func("listen-env", "`KEY=VALUE` added to hookseal listen's environment, such as GOGC=400 (repeatable; for experiments)", func(kv string) error {
+		if !strings.Contains(kv, "=") {
+			return errors.New("want KEY=VALUE")
+		}
+		listenEnv = append(listenEnv, kv)
+		return nil
+	})
 	flag.Parse()
 	if *floorAddr != "" {
 		serveFloor(*floorAddr, os.Getenv("LOADTEST_SECRET"))
@@ -87,15 +108,41 @@ func main() {
 		serveUpstream(*upAddr)
 		return
 	}
-	if *bin == "" || *n <= 0 || *conc <= 0 || *tampered < 0 || *tampered >= 1 {
-		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n and -c must be positive; -tampered in [0,1)")
+	conns, cerr := parseConns(*concList)
+	if *bin == "" || *n <= 0 || cerr != nil || *tampered < 0 || *tampered >= 1 || *rounds < 0 || *roundN <= 0 || *roundTime <= 0 {
+		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n, -c (each of its list), -round-n and -round-time must be positive; -tampered in [0,1)")
 		os.Exit(2)
 	}
 	listenArgs = nil
 	if *order {
 		listenArgs = append(listenArgs, "--order")
 	}
-	if err := run(*bin, *n, *warm, *conc, *limit, *tampered, *goal, *inboxGoal, *proxy, *redisURL, *redisGoal); err != nil {
+	if *cpuprof != "" {
+		if err := os.MkdirAll(*cpuprof, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(2)
+		}
+		floorProfile, listenProfile = filepath.Join(*cpuprof, "floor.pprof"), filepath.Join(*cpuprof, "listen.pprof")
+	}
+	if *rounds == 0 && len(conns) > 1 {
+		*rounds = 5
+	}
+	if *rounds > 0 {
+		g := 0.95
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "goal" {
+				g = *goal
+			}
+		})
+		o := roundsOpts{bin: *bin, conns: conns, rounds: *rounds, n: *roundN, warm: *warm, roundTime: *roundTime,
+			limit: *limit, tampered: *tampered, goal: g}
+		if err := runRounds(o); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*bin, *n, *warm, conns[0], *limit, *tampered, *goal, *inboxGoal, *proxy, *redisURL, *redisGoal); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -103,6 +150,13 @@ func main() {
 
 // listenArgs are the flags every listen run gets (-order).
 var listenArgs []string
+
+// listenEnv is added to hookseal listen's environment (-listen-env).
+var listenEnv []string
+
+// floorProfile and listenProfile are where the floor and listen write a
+// CPU profile ("" for none): -cpuprofile.
+var floorProfile, listenProfile string
 
 func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal, inboxGoal float64, withProxy bool, redisURL string, redisGoal float64) error {
 	// Distinct bodies for the warm-up and the measured run, signed now:
@@ -278,9 +332,12 @@ func countValid(ds []delivery) int {
 // not for long.
 var startedAt = time.Now().Add(-time.Minute).UTC().Format("2006-01-02T15:04:05.000Z")
 
-// alert is a ~1.5 KiB Checkly alert unique by i.
+// alert is a ~1.5 KiB Checkly alert unique by i, as Checkly renders the
+// recommended template: every value a JSON string (numbers and booleans
+// too), TAGS an array. The floor reads those with encoding/json's ",string"
+// option, as a hand-written receiver of Checkly's bodies would.
 func alert(i int) []byte {
-	return fmt.Appendf(nil, `{"alert_title":"Checkout API failed","alert_type":"ALERT_FAILURE","check_id":"0d7c7c4e-4e8c-4f5a-9d4e-%012x","check_name":"Checkout API","check_type":"API","check_result_id":"7a3d1f0e-5b2c-4c8e-9f1a-%012x","check_error_message":"Expected status code 200 but received 503 Service Unavailable from https://api.example.com/v1/checkout/health after 3 attempts","check_description":"Calls the checkout API's health endpoint every minute from three regions.","group_name":"Production APIs","response_time":1649,"result_link":"https://app.checklyhq.com/checks/0d7c7c4e/check-sessions/7a3d1f0e","run_location":"Frankfurt","region":"eu-central-1","started_at":"%s","tags":["api","prod","checkout"],"is_reminder":false,"reminder_sequence":0,"api_check_response_status_code":503,"api_check_response_status_text":"Service Unavailable","ssl_check_domain":"api.example.com","ssl_days_remaining":43,"ai_analysis_root_cause":"The load balancer in eu-central-1 reported no healthy upstream for the checkout service.","ai_analysis_user_impact":"Customers in Europe cannot complete purchases."}`, i, i, startedAt)
+	return fmt.Appendf(nil, `{"alert_title":"Checkout API failed","alert_type":"ALERT_FAILURE","check_id":"0d7c7c4e-4e8c-4f5a-9d4e-%012x","check_name":"Checkout API","check_type":"API","check_result_id":"7a3d1f0e-5b2c-4c8e-9f1a-%012x","check_error_message":"Expected status code 200 but received 503 Service Unavailable from https://api.example.com/v1/checkout/health after 3 attempts","check_description":"Calls the checkout API's health endpoint every minute from three regions.","group_name":"Production APIs","response_time":"1649","result_link":"https://app.checklyhq.com/checks/0d7c7c4e/check-sessions/7a3d1f0e","run_location":"Frankfurt","region":"eu-central-1","started_at":"%s","tags":["api","prod","checkout"],"is_reminder":"false","reminder_sequence":"0","api_check_response_status_code":"503","api_check_response_status_text":"Service Unavailable","ssl_check_domain":"api.example.com","ssl_days_remaining":"43","ai_analysis_root_cause":"The load balancer in eu-central-1 reported no healthy upstream for the checkout service.","ai_analysis_user_impact":"Customers in Europe cannot complete purchases."}`, i, i, startedAt)
 }
 
 // report is one server's run.
@@ -288,6 +345,7 @@ type report struct {
 	name       string
 	sent       int
 	ok, unauth int
+	cut        int // requests in flight cut off by the time limit
 	elapsed    time.Duration
 	latencies  []time.Duration
 	problems   []string
@@ -311,13 +369,17 @@ func drive(name, url string, warmup, measured []delivery, conc int, limit time.D
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 15 * time.Second}
 	fmt.Printf("%s: warm-up %d, then %d deliveries over %d connections ...\n", name, len(warmup), len(measured), conc)
-	if r := send(name, client, url, warmup, conc, limit, want); len(r.problems) > 0 {
+	if r := send(name, client, url, warmup, conc, limit, 0, want); len(r.problems) > 0 {
 		return nil, fmt.Errorf("%s warm-up: %s", name, strings.Join(r.problems, "; "))
 	}
-	return send(name, client, url, measured, conc, limit, want), nil
+	return send(name, client, url, measured, conc, limit, 0, want), nil
 }
 
-func send(name string, client *http.Client, url string, ds []delivery, conc int, limit time.Duration, want string) *report {
+// send sends ds over conc connections. Past limit, requests in flight are
+// cut off (and not counted); past budget (when not 0), no new request
+// starts, and those in flight finish, so each delivery counted as sent was
+// answered.
+func send(name string, client *http.Client, url string, ds []delivery, conc int, limit, budget time.Duration, want string) *report {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var next atomic.Int64
@@ -326,9 +388,13 @@ func send(name string, client *http.Client, url string, ds []delivery, conc int,
 	lat := make([][]time.Duration, conc)
 	var wg sync.WaitGroup
 	start := time.Now()
+	stopAt := start.Add(budget)
 	for w := range conc {
 		wg.Go(func() {
 			for ctx.Err() == nil {
+				if budget > 0 && time.Now().After(stopAt) {
+					return
+				}
 				i := int(next.Add(1)) - 1
 				if i >= len(ds) {
 					return
@@ -354,6 +420,7 @@ func send(name string, client *http.Client, url string, ds []delivery, conc int,
 				switch {
 				case err != nil && ctx.Err() != nil:
 					r.sent-- // cut off by the time limit, not a transport error
+					r.cut++
 				case err != nil:
 					r.problems = append(r.problems, fmt.Sprintf("%s: transport error: %v", name, err))
 				case d.tampered && status != http.StatusUnauthorized:
@@ -426,7 +493,7 @@ func startFloor() (*server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(self, "-serve-floor", addr)
-	cmd.Env = append(os.Environ(), "LOADTEST_SECRET="+secret)
+	cmd.Env = append(os.Environ(), "LOADTEST_SECRET="+secret, "LOADTEST_CPUPROFILE="+floorProfile)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -448,7 +515,11 @@ func startListen(bin string, args ...string) (*server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, append([]string{"listen", "--addr", addr}, args...)...)
-	cmd.Env = append(childEnv(), "CHECKLY_WEBHOOK_SECRET="+secret)
+	cmd.Env = append(append(childEnv(), listenEnv...), "CHECKLY_WEBHOOK_SECRET="+secret)
+	if listenProfile != "" {
+		// A developer aid of hookseal's main (cmd/hookseal/profile.go).
+		cmd.Env = append(cmd.Env, "HOOKSEAL_CPUPROFILE="+listenProfile)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -531,18 +602,18 @@ func serveFloor(addr, key string) {
 		CheckErrorMessage  string   `json:"check_error_message"`
 		CheckDescription   string   `json:"check_description"`
 		GroupName          string   `json:"group_name"`
-		ResponseTime       int      `json:"response_time"`
+		ResponseTime       int      `json:"response_time,string"`
 		ResultLink         string   `json:"result_link"`
 		RunLocation        string   `json:"run_location"`
 		Region             string   `json:"region"`
 		StartedAt          string   `json:"started_at"`
 		Tags               []string `json:"tags"`
-		IsReminder         bool     `json:"is_reminder"`
-		ReminderSequence   int      `json:"reminder_sequence"`
-		ResponseStatusCode int      `json:"api_check_response_status_code"`
+		IsReminder         bool     `json:"is_reminder,string"`
+		ReminderSequence   int      `json:"reminder_sequence,string"`
+		ResponseStatusCode int      `json:"api_check_response_status_code,string"`
 		ResponseStatusText string   `json:"api_check_response_status_text"`
 		SSLCheckDomain     string   `json:"ssl_check_domain"`
-		SSLDaysRemaining   int      `json:"ssl_days_remaining"`
+		SSLDaysRemaining   int      `json:"ssl_days_remaining,string"`
 		AIRootCause        string   `json:"ai_analysis_root_cause"`
 		AIUserImpact       string   `json:"ai_analysis_user_impact"`
 	}
@@ -568,6 +639,17 @@ func serveFloor(addr, key string) {
 		w.WriteHeader(http.StatusOK)
 	})
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	if path := os.Getenv("LOADTEST_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "floor: cpu profile:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
 	go func() {
 		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fmt.Fprintln(os.Stderr, "floor:", err)
