@@ -36,6 +36,11 @@ type serveConfig struct {
 	// that hint.
 	unconfigured map[string]string
 
+	// noiseEvery: print one in every noiseEvery unauthenticated,
+	// method_not_allowed and not_found lines (1: every one); /metrics
+	// counts them all.
+	noiseEvery int
+
 	forward bool             // proxy: POST each delivery upstream
 	clock   func() time.Time // nil: time.Now (the demo fixes it)
 	log     *lineLog
@@ -95,8 +100,12 @@ type routeSpec struct {
 	repeat   time.Duration   // alertmanager's repeat_interval; 0 for the default
 
 	order, strict bool
-	keys          event.KeyMap
-	upstream      *upstreamSpec // proxy only
+	// coalesce: a newer pending event of a resource supersedes the older
+	// ones in the inbox (middleware.WithCoalescing); needs order and an
+	// inbox.
+	coalesce bool
+	keys     event.KeyMap
+	upstream *upstreamSpec // proxy only
 
 	// at returns "FILE:LINE: " for the route's key (or the route itself
 	// when the key is absent), so that an error found while building it

@@ -28,6 +28,7 @@ type fileConfig struct {
 	MaxBody         *int64         `yaml:"max_body"`
 	MaxAge          *time.Duration `yaml:"max_age"`
 	ShutdownTimeout *time.Duration `yaml:"shutdown_timeout"`
+	LogNoiseEvery   *int           `yaml:"log_noise_every"`
 	Upstream        *fileUpstream  `yaml:"upstream"`
 	Routes          []fileRoute    `yaml:"routes"`
 }
@@ -79,6 +80,7 @@ type fileRoute struct {
 	JWT             *fileJWT          `yaml:"jwt"`
 	Scheme          *fileScheme       `yaml:"scheme"`
 	Order           bool              `yaml:"order"`
+	Coalesce        bool              `yaml:"coalesce"`
 	Strict          bool              `yaml:"strict"`
 	Keys            map[string]string `yaml:"keys"`
 	Upstream        *fileUpstream     `yaml:"upstream"`

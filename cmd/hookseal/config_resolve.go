@@ -72,6 +72,13 @@ func (r *resolver) resolve(fc *fileConfig) *serveConfig {
 	}
 	r.duration(&cfg.maxAge, fc.MaxAge, "max_age")
 	r.duration(&cfg.shutdownTimeout, fc.ShutdownTimeout, "shutdown_timeout")
+	cfg.noiseEvery = 1
+	if fc.LogNoiseEvery != nil {
+		cfg.noiseEvery = *fc.LogNoiseEvery
+		if cfg.noiseEvery < 1 {
+			r.errorf([]any{"log_noise_every"}, "log_noise_every must be 1 (print every line) or more, got %d", cfg.noiseEvery)
+		}
+	}
 	cfg.dataDir = r.fl.resolvePath(fc.DataDir)
 	r.backends(cfg, fc)
 
@@ -93,6 +100,9 @@ func (r *resolver) resolve(fc *fileConfig) *serveConfig {
 		}
 		if j, dup := names[rs.name]; dup {
 			r.errorf([]any{"routes", i}, "route name %q is already the name of route %d; set name: to tell them apart", rs.name, j+1)
+		}
+		if rs.coalesce && !cfg.inbox.enabled {
+			r.errorf([]any{"routes", i, "coalesce"}, "coalesce: a newer pending event supersedes older ones in the inbox, which is turned off; turn it on (inbox: {enabled: true}) or drop coalesce")
 		}
 		paths[rs.path], names[rs.name] = i, i
 		cfg.routes = append(cfg.routes, rs)
@@ -189,7 +199,7 @@ var routeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 	at := func(keys ...any) []any { return append([]any{"routes", i}, keys...) }
 	fl := r.fl
-	rs := &routeSpec{path: fr.Path, name: fr.Name, order: fr.Order, strict: fr.Strict, jwtFlags: "jwt",
+	rs := &routeSpec{path: fr.Path, name: fr.Name, order: fr.Order, strict: fr.Strict, coalesce: fr.Coalesce, jwtFlags: "jwt",
 		at: func(key string) string {
 			if key == "" {
 				return fl.at("routes", i)
@@ -255,6 +265,9 @@ func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 	if fr.Order && !k.typed {
 		bad("order", "order: sender %s has no event type hookseal decodes, so nothing names a resource to order by; "+
 			"ordering works for checkly, statusstack, grafana, oncall, datadog, pagerduty and alertmanager", k.name)
+	}
+	if fr.Coalesce && !fr.Order {
+		bad("coalesce", "coalesce: a newer event of a resource supersedes older pending ones, which needs order: true to know which is newer")
 	}
 	if fr.Strict && !k.typed {
 		bad("strict", "strict: sender %s's bodies are forwarded as they are; there is nothing they could lack", k.name)

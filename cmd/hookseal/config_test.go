@@ -20,6 +20,7 @@ var swSigningKey, _ = hooktest.NewStandardWebhooksKey()
 // Every mistake in a config file is a usage error (exit 2) naming the file
 // and the line to fix, and never a secret; --check of a good file exits 0.
 func TestProxyConfigErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "blank.secret", "\n \n")
 	writeFile(t, dir, "ok.secret", "from-a-file-s3cr3t\n")
@@ -82,10 +83,15 @@ func TestProxyConfigErrors(t *testing.T) {
 		{"redis url variable unset", "redis: {url_env: NO_REDIS_HERE}\n" + head + checkly, 1, "NO_REDIS_HERE is not set"},
 		{"redis and data_dir", "redis: {}\ndata_dir: .\n" + head + checkly, 2, "data_dir and redis are both set"},
 		{"redis empty prefix", "redis: {prefix: ''}\n" + head + checkly, 1, "redis prefix must not be empty"},
+		{"coalesce without order", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    coalesce: true\n", 7, "needs order: true"},
+		{"coalesce without an inbox", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    order: true\n    coalesce: true\n", 8, "the inbox, which is turned off"},
+		{"log_noise_every zero", head + "log_noise_every: 0\n" + checkly, 3, "log_noise_every must be 1"},
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := writeFile(t, dir, "proxy.yaml", c.config)
+			t.Parallel()
+			// A file of its own, beside the secrets files the configs name.
+			path := writeFile(t, dir, fmt.Sprintf("proxy-%d.yaml", i), c.config)
 			r := hookseal(t, nil, env, "proxy", "--check", path)
 			if r.code != 2 {
 				t.Fatalf("want exit 2, got %s", r)
@@ -111,6 +117,7 @@ func TestProxyConfigErrors(t *testing.T) {
 // Every sender hookseal has is a route of the config file; each takes a
 // delivery signed the way its sender signs, and forwards it.
 func TestProxyEverySender(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	iss, err := hooktest.NewJWTIssuer("ES256", "https://login.example.com/", "https://hooks.example.com/datadog")
 	if err != nil {
@@ -244,6 +251,7 @@ routes:
 // The unit rules of the forwarder: what Retry-After means, which URLs an
 // upstream may have.
 func TestRetryAfterAndUpstreamURL(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for v, want := range map[string]time.Duration{
 		"": 0, "0": 0, "-3": 0, "7": 7 * time.Second, "soon": 0, "999999999": maxRetryAfter,

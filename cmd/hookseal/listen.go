@@ -101,6 +101,7 @@ type listenFlags struct {
 	redisPrefixSet                                               bool   // --redis-prefix given
 	redisTuned                                                   string // a --redis-pool-size/-timeout/-dial-timeout flag given, for errors
 	redisPoolSize                                                int
+	noiseEvery                                                   int
 	redisTimeout, redisDialTimeout                               time.Duration
 	redisSource                                                  string // "--redis" or HOOKSEAL_REDIS_URL; "" when neither is set
 	maxBody                                                      int64
@@ -140,6 +141,7 @@ func runListen(e *env, args []string) int {
 	f.DurationVar(&lf.redisDialTimeout, "redis-dial-timeout", 0, "bound on opening a Redis connection (default 5s, or the URL's dial_timeout)")
 	f.StringVar(&lf.inboxDir, "inbox", "", "keep accepted deliveries (and dedupe and ordering state) in the file inbox in `dir`, "+
 		"answer senders once it has them, and print each event when the inbox runs it")
+	f.IntVar(&lf.noiseEvery, "log-noise-every", 1, "print one in every `n` unauthenticated, method_not_allowed and not_found lines (scanners' noise); /metrics counts them all")
 	f.StringVar(&lf.admin, "admin", "", "serve /healthz, /readyz and /metrics on `host:port` (none by default)")
 	f.StringVar(&lf.configFile, "config", "", "serve the routes of a config `file` (as hookseal proxy reads it), printing instead of forwarding; no other flag goes with it")
 	f.DurationVar(&lf.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long requests in flight may take to finish on SIGINT/SIGTERM")
@@ -172,7 +174,7 @@ func runListen(e *env, args []string) int {
 	if err != nil {
 		return fail(e, "listen", err)
 	}
-	cfg.log = &lineLog{out: e.stdout, errw: e.stderr}
+	cfg.log = &lineLog{out: e.stdout, errw: e.stderr, noiseEvery: cfg.noiseEvery}
 	return serve(e, "listen", cfg)
 }
 
@@ -188,8 +190,11 @@ func (lf *listenFlags) config(e *env) (*serveConfig, error) {
 	if lf.shutdownTimeout <= 0 {
 		return nil, usagef("--shutdown-timeout must be positive, got %s", lf.shutdownTimeout)
 	}
+	if lf.noiseEvery < 1 {
+		return nil, usagef("--log-noise-every must be 1 (print every line) or more, got %d", lf.noiseEvery)
+	}
 	cfg := &serveConfig{
-		listen: lf.addr, admin: lf.admin, maxBody: lf.maxBody, maxAge: lf.tolerance, shutdownTimeout: lf.shutdownTimeout,
+		listen: lf.addr, admin: lf.admin, maxBody: lf.maxBody, maxAge: lf.tolerance, shutdownTimeout: lf.shutdownTimeout, noiseEvery: lf.noiseEvery,
 		inbox: defaultInbox(), unconfigured: map[string]string{},
 	}
 	cfg.inbox.enabled = false

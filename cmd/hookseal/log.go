@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookseal/hookseal/middleware"
@@ -20,6 +21,12 @@ type lineLog struct {
 	mu   sync.Mutex
 	out  io.Writer
 	errw io.Writer
+	// noiseEvery > 1 prints one in every noiseEvery lines of requests
+	// anyone on the internet can send (unauthenticated,
+	// method_not_allowed, not_found): an endpoint scanners find would
+	// otherwise bury the lines that matter. /metrics still counts each.
+	noiseEvery int
+	noise      atomic.Uint64
 }
 
 // processedLine is what listen prints to stdout for each processed event.
@@ -58,9 +65,82 @@ func (l *lineLog) write(w io.Writer, v any) {
 	_, _ = w.Write(b)
 }
 
-func (l *lineLog) processed(p processedLine) { l.write(l.out, p) }
-func (l *lineLog) outcome(o outcomeLine)     { l.write(l.errw, o) }
-func (l *lineLog) info(v any)                { l.write(l.errw, v) }
+// processed prints p on stdout. It is on every processed delivery's path,
+// before the sender is answered: the line is encoded without reflection
+// into a pooled buffer (the bytes json.Marshal gives), then written whole
+// with one Write, as every line is.
+func (l *lineLog) processed(p processedLine) {
+	if l == nil || l.out == nil {
+		return
+	}
+	bp := linePool.Get().(*[]byte)
+	b := appendProcessedLine((*bp)[:0], p)
+	l.mu.Lock()
+	_, _ = l.out.Write(b)
+	l.mu.Unlock()
+	if cap(b) <= maxPooledLine {
+		*bp = b
+		linePool.Put(bp)
+	}
+}
+
+// Line buffers for processed lines; one grown by an unusually long line is
+// left to the garbage collector.
+var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+const maxPooledLine = 4 << 10
+
+// appendProcessedLine appends p as json.Marshal encodes it, and a newline.
+func appendProcessedLine(b []byte, p processedLine) []byte {
+	b = append(b, `{"provider":`...)
+	b = appendJSONString(b, p.Provider)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, p.Type)
+	b = append(b, `,"resource":`...)
+	b = appendJSONString(b, p.Resource)
+	b = append(b, `,"time":`...)
+	b = appendJSONString(b, p.Time)
+	b = append(b, `,"delivery":`...)
+	b = appendJSONString(b, p.Delivery)
+	return append(b, "}\n"...)
+}
+
+// appendJSONString appends s as a JSON string, byte for byte as
+// encoding/json writes it: printable ASCII other than " \ < > & as is,
+// anything else (escapes, HTML-safe escapes, UTF-8 checks) by json.Marshal
+// itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, err := json.Marshal(s)
+			if err != nil { // cannot happen for a string
+				return append(b, `""`...)
+			}
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func (l *lineLog) outcome(o outcomeLine) {
+	if l != nil && l.noiseEvery > 1 && isNoise(o.Outcome) && (l.noise.Add(1)-1)%uint64(l.noiseEvery) != 0 {
+		return
+	}
+	l.write(l.errw, o)
+}
+
+// isNoise reports whether outcome is one a request from anyone gets.
+func isNoise(outcome string) bool {
+	switch middleware.Outcome(outcome) {
+	case middleware.Unauthenticated, middleware.MethodNotAllowed, middleware.NotFound:
+		return true
+	}
+	return false
+}
+
+func (l *lineLog) info(v any) { l.write(l.errw, v) }
 
 // observer reports each request of route to the log.
 func (l *lineLog) observer(route string) middleware.Observer {

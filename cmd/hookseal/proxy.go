@@ -66,7 +66,7 @@ func runProxy(e *env, args []string) int {
 	if *check != "" {
 		return checkConfig(e, cfg)
 	}
-	cfg.log = &lineLog{out: e.stdout, errw: e.stderr}
+	cfg.log = &lineLog{out: e.stdout, errw: e.stderr, noiseEvery: cfg.noiseEvery}
 	return serve(e, "proxy", cfg)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -130,7 +129,7 @@ func build(ctx context.Context, cfg *serveConfig, mode buildMode) (_ *server, er
 		mux.Handle(rs.path, h)
 		s.paths = append(s.paths, rs.path)
 	}
-	mux.HandleFunc("/", s.notFound())
+	mux.Handle("/", s.notFound(metrics))
 	s.handler = mux
 	return s, nil
 }
@@ -225,6 +224,9 @@ func (s *server) route(rs *routeSpec, st store.Store, fwd *forwarder, metrics *h
 	if rs.strict {
 		opts = append(opts, middleware.WithStrictPayload())
 	}
+	if rs.coalesce {
+		opts = append(opts, middleware.WithCoalescing())
+	}
 	if rs.keys != nil {
 		opts = append(opts, middleware.WithTemplateKeys(rs.keys))
 	}
@@ -272,22 +274,26 @@ func (d delivered) line(route string) processedLine {
 }
 
 // notFound answers paths without a route, and routes without credentials,
-// with 404: an unconfigured route never accepts anything.
-func (s *server) notFound() http.HandlerFunc {
+// with 404 (middleware.NotFoundHandler): an unconfigured route never
+// accepts anything. The printed line says which routes are served, or
+// what would configure the route; /metrics, when served, counts every
+// one (route "").
+func (s *server) notFound(metrics *hooksealprom.Metrics) http.Handler {
 	routes := append([]string(nil), s.paths...)
 	sort.Strings(routes)
 	log, unconfigured := s.cfg.log, s.cfg.unconfigured
-	return func(w http.ResponseWriter, req *http.Request) {
-		reason := fmt.Sprintf("no route %s (served: %v)", clip(req.URL.Path, 64), routes)
-		if how, ok := unconfigured[req.URL.Path]; ok {
-			reason = fmt.Sprintf("route %s is not configured: set %s", req.URL.Path, how)
+	printed := func(_ context.Context, r middleware.Report) {
+		reason := fmt.Sprintf("no route %s (served: %v)", clip(r.Path, 64), routes)
+		if how, ok := unconfigured[r.Path]; ok {
+			reason = fmt.Sprintf("route %s is not configured: set %s", r.Path, how)
 		}
-		log.outcome(outcomeLine{Path: clip(req.URL.Path, 64), Outcome: "not_found", Status: http.StatusNotFound, Reason: reason})
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Hookseal-Outcome", "not_found")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = io.WriteString(w, `{"outcome":"not_found"}`+"\n")
+		log.outcome(outcomeLine{Path: clip(r.Path, 64), Outcome: string(r.Outcome), Status: r.Status(), Reason: reason})
 	}
+	observers := []middleware.Observer{printed}
+	if metrics != nil {
+		observers = append(observers, metrics.Observer())
+	}
+	return middleware.NotFoundHandler(observers...)
 }
 
 func clip(s string, n int) string {
