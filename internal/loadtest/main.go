@@ -83,7 +83,7 @@ func main() {
 		tampered  = flag.Float64("tampered", 0.05, "fraction of deliveries tampered after signing")
 		warm      = flag.Int("warmup", 2000, "deliveries sent to each server before measuring")
 		goal      = flag.Float64("goal", 0.8, "throughput ratio hookseal/floor to report as met (default 0.95 with -rounds)")
-		inboxGoal = flag.Float64("inbox-goal", 0.5, "throughput ratio proxy with its file inbox / proxy inline to report as met")
+		inboxGoal = flag.Float64("inbox-goal", 0.5, "throughput ratio with the file inbox / inline (listen, and proxy) to report as met")
 		floorAddr = flag.String("serve-floor", "", "internal: serve the floor on this address")
 		upAddr    = flag.String("serve-upstream", "", "internal: serve the proxy's upstream on this address")
 		proxy     = flag.Bool("proxy", true, "also run hookseal proxy, inline and with its file inbox")
@@ -188,8 +188,34 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal,
 	if err != nil {
 		return err
 	}
-	reports := []*report{fr, hr}
+	// Listen with its file inbox, right after listen inline: accepted once
+	// the entry is on disk (group commit), each event printed when the
+	// inbox runs it.
+	idir, err := os.MkdirTemp("", "hookseal-loadtest-inbox-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(idir)
+	is, err := startListenInbox(bin, idir, 4*(len(warmup)+len(measured)))
+	if err != nil {
+		return err
+	}
+	ir, ierr := drive("listen-inbox", is.url, warmup, measured, conc, limit, "accepted")
+	if ierr == nil {
+		is.waitLines(valid, limit)
+	}
+	ilines, err := is.stopListen()
+	if ierr != nil {
+		return ierr
+	}
+	if err != nil {
+		return err
+	}
+	reports := []*report{fr, hr, ir}
 	var problems []string
+	if ir.sent == len(measured) && (len(ilines) != valid || duplicates(ilines) > 0) {
+		problems = append(problems, fmt.Sprintf("hookseal listen with its inbox printed %d processed events (%d repeated), want %d, each once", len(ilines), duplicates(ilines), valid))
+	}
 	// Listen on Redis, right after listen on memory: the same deliveries,
 	// under a prefix of its own, so nothing from an earlier run is seen.
 	var rr *report
@@ -236,6 +262,11 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal,
 	for _, r := range reports[2:] {
 		fmt.Printf("throughput ratio %s/floor: %.2f, %s/listen: %.2f\n", r.name, r.rps()/fr.rps(), r.name, r.rps()/hr.rps())
 	}
+	iverdict := "met"
+	if ir.rps() < inboxGoal*hr.rps() {
+		iverdict = "NOT met"
+	}
+	fmt.Printf("throughput ratio listen-inbox/listen: %.2f (goal >= %.2f: %s)\n", ir.rps()/hr.rps(), inboxGoal, iverdict)
 	if rr != nil {
 		reports = append(reports, rr)
 		fmt.Printf("%-13s %9d %10.0f %10s %10s %8d %8d %7.2f\n", rr.name, rr.sent, rr.rps(), rr.pct(50), rr.pct(99), rr.ok, rr.unauth, rr.rps()/fr.rps())
@@ -248,7 +279,7 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal,
 	if withProxy {
 		// One server with and without its file inbox: what accepting
 		// durably (an fsync'd append before the 200) costs.
-		inline, inbox := reports[2], reports[3]
+		inline, inbox := reports[3], reports[4]
 		verdict := "met"
 		if inbox.rps() < inboxGoal*inline.rps() {
 			verdict = "NOT met"
@@ -455,6 +486,7 @@ type server struct {
 	url    string
 	cmd    *exec.Cmd
 	stdout chan []string
+	lines  atomic.Int64 // stdout lines so far
 }
 
 func freeAddr() (string, error) {
@@ -514,7 +546,38 @@ func startListen(bin string, args ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, append([]string{"listen", "--addr", addr}, args...)...)
+	return startListenAt(bin, addr, append([]string{"listen", "--addr", addr}, args...))
+}
+
+// startListenInbox starts hookseal listen with its file inbox in dir,
+// through a config file: listen's flags do not bound the inbox, and the
+// whole run must fit in it at once, as with the proxy.
+func startListenInbox(bin, dir string, entries int) (*server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	order := ""
+	if slices.Contains(listenArgs, "--order") {
+		order = ", order: true"
+	}
+	config := fmt.Sprintf(`listen: %s
+admin: ""
+data_dir: %s
+inbox: {max_entries: %d, max_bytes: %d, concurrency: 16}
+routes:
+  - {path: /checkly, sender: checkly, secrets: {env: CHECKLY_WEBHOOK_SECRET}%s}
+`, addr, dir, entries, 1<<30, order)
+	path := filepath.Join(dir, "listen.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	return startListenAt(bin, addr, []string{"listen", "--config", path})
+}
+
+// startListenAt runs hookseal with args, serving on addr.
+func startListenAt(bin, addr string, args []string) (*server, error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(childEnv(), listenEnv...), "CHECKLY_WEBHOOK_SECRET="+secret)
 	if listenProfile != "" {
 		// A developer aid of hookseal's main (cmd/hookseal/profile.go).
@@ -537,6 +600,7 @@ func startListen(bin string, args ...string) (*server, error) {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			lines = append(lines, sc.Text())
+			s.lines.Add(1)
 		}
 		s.stdout <- lines
 	}()
@@ -560,6 +624,15 @@ func childEnv() []string {
 }
 
 // stop shuts listen down with SIGTERM and returns what it printed.
+// waitLines waits until listen has printed n lines (an inbox prints each
+// event when it runs it, after the sender's answer), or limit passes.
+func (s *server) waitLines(n int, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for s.lines.Load() < int64(n) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func (s *server) stopListen() ([]string, error) {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	lines := <-s.stdout
