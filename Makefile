@@ -12,13 +12,24 @@ FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: test vet staticcheck ctcompare fmt-check fuzz lint tools bench load
+.PHONY: test test-long vet staticcheck ctcompare fmt-check fuzz lint tools bench load
 
-## test: run every module's tests with the race detector.
+## test: run every module's tests with the race detector, with -short: all
+## but the long suites, which skip themselves under -short (Redis Cluster
+## and Sentinel failovers and deployments, the file store's crash tests,
+## soak and slow-client tests, the proxy's real-upstream outage test).
 test:
 	@set -e; for m in $(MODULES); do \
+		echo "== go test -race -short $$m"; \
+		(cd $$m && go test -race -short -count=1 -timeout=10m ./...); \
+	done
+
+## test-long: every module's tests in full, without -short, the long suites
+## included; .ci/run runs it after make test.
+test-long:
+	@set -e; for m in $(MODULES); do \
 		echo "== go test -race $$m"; \
-		(cd $$m && go test -race -count=1 -timeout=10m ./...); \
+		(cd $$m && go test -race -count=1 -timeout=15m ./...); \
 	done
 
 ## vet: go vet every module.

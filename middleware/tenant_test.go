@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -188,10 +189,24 @@ func TestTenantsOneRoute(t *testing.T) {
 		n = 100 // each tenant's first delivery derives its scope with PBKDF2, slow under the race detector
 	}
 	s := newTenantServer(t, n)
-	for i := range n {
+	deliver := func(i int) {
 		body := alertBody("ALERT_FAILURE", "check-"+tenantName(i), s.clock.Now())
 		s.expect(t, tenantName(i), tenantName(i), tenantSecret(i), body, middleware.Processed)
 	}
+	// Each tenant's first delivery is CPU-bound (its key is derived): all
+	// but the last are sent from one goroutine per CPU, the last alone, so
+	// that it is the last report.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n-1; i = int(next.Add(1)) - 1 {
+				deliver(i)
+			}
+		})
+	}
+	wg.Wait()
+	deliver(n - 1)
 	for i := range n {
 		if got, want := s.handledBy(tenantName(i)), []string{"ALERT_FAILURE check-" + tenantName(i)}; !slices.Equal(got, want) {
 			t.Fatalf("%s handled %q, want %q", tenantName(i), got, want)

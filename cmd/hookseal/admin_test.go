@@ -72,6 +72,7 @@ func getJSON(t *testing.T, url string) (int, map[string]any) {
 // scripted run of deliveries every outcome's count in /metrics is what was
 // sent, and every declared route's series exist at zero beforehand.
 func TestListenAdminMetrics(t *testing.T) {
+	t.Parallel()
 	p := startListen(t, []string{tChecklyEnv, "ONCALL_AUTHORIZATION=" + lOnCall}, "--order", "--admin", "127.0.0.1:0")
 	if p.admin == "" {
 		t.Fatalf("no admin address in the start-up line:\n%s", p.stderr.text())
@@ -130,7 +131,8 @@ func TestListenAdminMetrics(t *testing.T) {
 		}
 	}
 
-	// Shutting down: /readyz turns traffic away before the listener goes.
+	// SIGTERM ends it cleanly. (TestReadyzShuttingDown, in readyz_test.go,
+	// checks that /readyz answers 503 while it shuts down.)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +143,7 @@ func TestListenAdminMetrics(t *testing.T) {
 
 // The proxy's /readyz asks the file inbox; /metrics watches it.
 func TestProxyReadyAndInboxGauges(t *testing.T) {
+	t.Parallel()
 	up := startUpstream(t, nil)
 	p := startProxy(t, []string{tChecklyEnv, tProxyEnv}, fill(proxyBase+`
 routes:
@@ -153,18 +156,32 @@ routes:
 	post(t, p.url("/checkly"), body, h)
 	up.wait(t, 1, 10*time.Second)
 	p.stdout.wait(t, 0, "processed", func(map[string]any) bool { return true })
-	resp, err := http.Get("http://" + p.admin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`hookseal_inbox_up{inbox="hookseal"} 1`, `hookseal_inbox_entries{inbox="hookseal",state="dead"} 0`,
+	wants := []string{`hookseal_inbox_up{inbox="hookseal"} 1`, `hookseal_inbox_entries{inbox="hookseal",state="dead"} 0`,
 		`hookseal_deliveries_total{outcome="accepted",provider="checkly",reason="",route="checkly"} 1`,
-		`hookseal_deliveries_total{outcome="processed",provider="checkly",reason="",route="checkly"} 1`} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("/metrics lacks %s", want)
+		`hookseal_deliveries_total{outcome="processed",provider="checkly",reason="",route="checkly"} 1`}
+	// The processed line can be printed a moment before the run's outcome
+	// is counted: read /metrics until it has them all, for up to 10 s.
+	var missing []string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err := http.Get("http://" + p.admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
 		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing = missing[:0]
+		for _, want := range wants {
+			if !strings.Contains(string(b), want) {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range missing {
+		t.Errorf("/metrics lacks %s", want)
 	}
 }
 
@@ -172,6 +189,7 @@ routes:
 // accepted, and the processed line comes from the run, with the event's
 // type. --checkly-keys maps a template's own keys.
 func TestListenInboxAndKeys(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := startListen(t, []string{tChecklyEnv}, "--inbox", dir, "--order", "--checkly-keys", "kind=ALERT_TYPE,check=CHECK_ID,started=STARTED_AT")
 	start, _ := p.stderr.wait(t, 0, "listening", func(m map[string]any) bool { return m["msg"] == "listening" })
@@ -204,6 +222,7 @@ func TestListenInboxAndKeys(t *testing.T) {
 // listen --config serves a proxy's config file, printing instead of
 // forwarding: no upstream is needed.
 func TestListenConfig(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, t.TempDir(), "hooks.yaml", `
 listen: 127.0.0.1:0
 admin: ""

@@ -83,6 +83,7 @@ const prettyJSON = `{
 }`
 
 func TestVerifyDiagnosesBodyReserialised(t *testing.T) {
+	t.Parallel()
 	const secret = "checkly-s3cr3t"
 	// Signed compact, passed pretty (a logger pretty-printed it).
 	diagCase{
@@ -104,6 +105,7 @@ func TestVerifyDiagnosesBodyReserialised(t *testing.T) {
 }
 
 func TestVerifyDiagnosesTrailingNewline(t *testing.T) {
+	t.Parallel()
 	const secret = "gh-s3cr3t"
 	diagCase{
 		provider: "github", secret: secret,
@@ -120,6 +122,7 @@ func TestVerifyDiagnosesTrailingNewline(t *testing.T) {
 }
 
 func TestVerifyDiagnosesSecretWhitespace(t *testing.T) {
+	t.Parallel()
 	// The sender's secret was saved with a trailing newline.
 	diagCase{
 		provider: "checkly", secret: "checkly-s3cr3t",
@@ -139,6 +142,7 @@ func TestVerifyDiagnosesSecretWhitespace(t *testing.T) {
 }
 
 func TestVerifyDiagnosesOtherSecret(t *testing.T) {
+	t.Parallel()
 	diagCase{
 		provider: "checkly", secret: "current-s3cr3t",
 		extra:  []string{"--also-try", "retired-one,other-channel-s3cr3t"},
@@ -150,6 +154,7 @@ func TestVerifyDiagnosesOtherSecret(t *testing.T) {
 }
 
 func TestVerifyHexCase(t *testing.T) {
+	t.Parallel()
 	// hookseal accepts upper-case hex, and says a string-comparing receiver
 	// would not.
 	h := sign(t, hooktest.Checkly("checkly-s3cr3t"), []byte(compactJSON))
@@ -161,6 +166,7 @@ func TestVerifyHexCase(t *testing.T) {
 }
 
 func TestVerifyDiagnosesBase64Case(t *testing.T) {
+	t.Parallel()
 	h := sign(t, hooktest.StandardWebhooks(whsec), []byte(compactJSON), hooktest.WithID("msg_1"))
 	sig := h.Get("Webhook-Signature")
 	h.Set("Webhook-Signature", strings.ToLower(sig))
@@ -172,6 +178,7 @@ func TestVerifyDiagnosesBase64Case(t *testing.T) {
 }
 
 func TestVerifyDiagnosesEncoding(t *testing.T) {
+	t.Parallel()
 	// A hex MAC where Standard Webhooks sends base64.
 	h := sign(t, hooktest.StandardWebhooks(whsec), []byte(compactJSON), hooktest.WithID("msg_1"))
 	raw, err := decodeB64(strings.TrimPrefix(h.Get("Webhook-Signature"), "v1,"))
@@ -186,6 +193,7 @@ func TestVerifyDiagnosesEncoding(t *testing.T) {
 }
 
 func TestVerifyDiagnosesPrefix(t *testing.T) {
+	t.Parallel()
 	// Checkly sends no sha256= prefix.
 	h := sign(t, hooktest.Checkly("checkly-s3cr3t"), []byte(compactJSON))
 	h.Set("X-Checkly-Signature", "sha256="+h.Get("X-Checkly-Signature"))
@@ -203,6 +211,7 @@ func TestVerifyDiagnosesPrefix(t *testing.T) {
 }
 
 func TestVerifyDiagnosesStale(t *testing.T) {
+	t.Parallel()
 	old := sign(t, hooktest.Checkly("checkly-s3cr3t"), []byte(compactJSON), hooktest.WithTimestamp(t0.Add(-7*time.Minute)))
 	diagCase{
 		provider: "checkly", secret: "checkly-s3cr3t", header: old, body: []byte(compactJSON), code: 1,
@@ -221,6 +230,7 @@ func TestVerifyDiagnosesStale(t *testing.T) {
 }
 
 func TestVerifyDiagnosesMissingHeaders(t *testing.T) {
+	t.Parallel()
 	// A GitHub delivery checked as Checkly: the header is not there, and
 	// the one that is verifies as GitHub.
 	diagCase{
@@ -239,6 +249,7 @@ func TestVerifyDiagnosesMissingHeaders(t *testing.T) {
 }
 
 func TestVerifyNoMatch(t *testing.T) {
+	t.Parallel()
 	diagCase{
 		provider: "checkly", secret: "s3cr3t",
 		header: sign(t, hooktest.Checkly("something-else-entirely"), []byte(compactJSON)),
@@ -249,6 +260,7 @@ func TestVerifyNoMatch(t *testing.T) {
 }
 
 func TestVerifyDiagnosesCredentials(t *testing.T) {
+	t.Parallel()
 	body := hooktest.OnCallBody(hooktest.OnCallEvent("acknowledge", t0))
 	diagCase{
 		provider: "oncall", secret: "oncall-t0ken", header: hooktest.AuthorizationHeader("Bearer oncall-t0ken"),

@@ -12,6 +12,7 @@ import (
 // README's example file, and the ConfigMap of docs/deploy.md with its
 // mounted secrets.
 func TestDocsConfigsCheck(t *testing.T) {
+	t.Parallel()
 	env := []string{tChecklyEnv, tProxyEnv, "ONCALL_AUTHORIZATION=" + lOnCall, "DATADOG_WEBHOOK_PASSWORD=" + lDDPassword,
 		"GITHUB_WEBHOOK_SECRET=gh-s3cr3t", "ACME_WEBHOOK_SECRET=acme-s3cr3t"}
 	r := hookseal(t, nil, env, "proxy", "--check", filepath.Join("..", "..", "docs", "proxy.example.yaml"))

@@ -20,6 +20,7 @@ import (
 // still processed after each round, and the process's resident memory does
 // not keep growing.
 func TestListenHostileInput(t *testing.T) {
+	t.Parallel()
 	const secret = "hostile-listen-secret"
 	p := startListen(t, []string{"CHECKLY_WEBHOOK_SECRET=" + secret})
 	target := hostile.Target{Path: "/checkly", Secret: secret, MaxBody: middleware.DefaultMaxBodyBytes, MaxHeaderBytes: 64 << 10}

@@ -64,6 +64,7 @@ func signedHeader(t *testing.T, s *hooktest.Signer, body []byte, at time.Time) h
 var hexKey = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func TestListen(t *testing.T) {
+	t.Parallel()
 	iss, err := hooktest.NewJWTIssuer("ES256", "https://login.example.com/", "https://hooks.example.com/datadog")
 	if err != nil {
 		t.Fatal(err)
@@ -211,6 +212,7 @@ func TestListen(t *testing.T) {
 // secrets beside v1a public keys) are served from their variables, with
 // --order on the two whose events name a resource.
 func TestListenPagerDutyAlertmanagerStandardWebhooks(t *testing.T) {
+	t.Parallel()
 	const (
 		pdSecret = "pagerduty-s3cr3t"
 		amAuth   = "Bearer alertmanager-t0ken"
@@ -336,6 +338,7 @@ func TestListenGracefulShutdown(t *testing.T) {
 
 // A flag wins over its environment variable; --max-body answers 413.
 func TestListenFlagsOverEnv(t *testing.T) {
+	t.Parallel()
 	p := startListen(t, []string{"CHECKLY_WEBHOOK_SECRET=from-env-s3cr3t"}, "--checkly-secret", "from-flag-s3cr3t", "--max-body", "512")
 	body := hooktest.ChecklyBody(hooktest.ChecklyAlert("ALERT_SSL", time.Now()))
 	if status, _ := post(t, p.url("/checkly"), body, signedHeader(t, hooktest.Checkly("from-env-s3cr3t"), body, time.Now())); status != 413 {
@@ -357,6 +360,7 @@ func TestListenFlagsOverEnv(t *testing.T) {
 // trailing newline every file has is no part of it, and both lines of a
 // rotation are accepted.
 func TestListenSecretsFromFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	checklyFile := filepath.Join(dir, "checkly")
 	if err := os.WriteFile(checklyFile, []byte("new,with-a-comma-s3cr3t\nold-s3cr3t\n"), 0o600); err != nil {

@@ -37,6 +37,7 @@ upstream:
 // and nothing the sender sent besides Content-Type reaches the app, so a
 // spoofed Hookseal-* or webhook-* header cannot.
 func TestProxyForwards(t *testing.T) {
+	t.Parallel()
 	up := startUpstream(t, nil)
 	p := startProxy(t, []string{tChecklyEnv, tProxyEnv, "GITHUB_WEBHOOK_SECRET=gh-s3cr3t"}, fill(proxyBase+`
 routes:
@@ -148,6 +149,7 @@ routes:
 // processed, and an upstream that fails or is down answers 503 (the
 // sender retries) with the claim released, so the retry is forwarded.
 func TestProxyInline(t *testing.T) {
+	t.Parallel()
 	var failing atomic.Bool
 	failing.Store(true)
 	up := startUpstream(t, func(n int, w http.ResponseWriter) {
@@ -253,6 +255,7 @@ routes:
 // A 4xx other than 408 and 429 makes the delivery a dead letter at once;
 // hookseal inbox then shows, revives and drops it.
 func TestProxyDeadLetters(t *testing.T) {
+	t.Parallel()
 	var refuse atomic.Bool
 	refuse.Store(true)
 	up := startUpstream(t, func(n int, w http.ResponseWriter) {
@@ -373,6 +376,7 @@ routes:
 
 // The inbox command's usage errors exit 2; an inbox that is not there, 1.
 func TestInboxCommandErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, c := range []struct {
 		args []string

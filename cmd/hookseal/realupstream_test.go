@@ -154,14 +154,21 @@ func (a *appProc) stop() {
 // alerts for two resources each go through; the app is stopped for a
 // while, during which the proxy keeps accepting (200) the next alerts, and
 // started again: every alert reaches it exactly once, in per-resource
-// order, byte for byte, and passes its own check.
+// order, byte for byte, and passes its own check. It installs the Node
+// app's dependencies and waits through the outage, so make test (-short)
+// skips it; make test-long and CI run it. The two apps run side by side.
 func TestProxyRealUpstreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real Node and Python upstreams through an outage (make test-long runs it)")
+	}
 	t.Run("node", func(t *testing.T) {
+		t.Parallel()
 		needTool(t, "node", "npm")
 		dir := nodeUpstreamDir(t)
 		runRealUpstream(t, []string{"node", "server.js"}, dir)
 	})
 	t.Run("python", func(t *testing.T) {
+		t.Parallel()
 		needTool(t, "python3")
 		dir, err := filepath.Abs(filepath.Join("testdata", "upstream", "python"))
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 // send delivers realistic samples to a listen process, each authenticated
 // as its sender does it, and reports the answer.
 func TestSendToListen(t *testing.T) {
+	t.Parallel()
 	p := startListen(t, []string{
 		"CHECKLY_WEBHOOK_SECRET=" + lChecklyNew,
 		"STATUSSTACK_WEBHOOK_SECRET=" + lStatusStack,

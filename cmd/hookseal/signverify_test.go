@@ -33,6 +33,7 @@ func headerArgs(t *testing.T, signOut string) []string {
 // The headers sign prints are what verify accepts, for every provider; a
 // body changed after signing is refused.
 func TestSignVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
 	checklyBody := hooktest.ChecklyBody(hooktest.ChecklyAlert("ALERT_FAILURE", t0))
 	ssBody := hooktest.StatusStackBody(hooktest.StatusStackEvent("component.status_changed", t0))
 	cases := []struct {
@@ -55,6 +56,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.provider+strings.Join(c.extra, ""), func(t *testing.T) {
+			t.Parallel()
 			signArgs := append([]string{"sign", "--provider", c.provider, "--secret", c.secret, "--timestamp", t0s}, c.extra...)
 			s := hookseal(t, c.body, nil, signArgs...)
 			wantCode(t, s, 0)
@@ -97,6 +99,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 // A list format signs once per secret; a receiver knowing either accepts,
 // and verify says which of its secrets matched.
 func TestSignSeveralSecrets(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"id":"evt_1"}`)
 	s := hookseal(t, body, nil, "sign", "--provider", "stripe", "--secret", "whsec_new,whsec_old", "--timestamp", t0s)
 	wantCode(t, s, 0)
@@ -113,6 +116,7 @@ func TestSignSeveralSecrets(t *testing.T) {
 
 // verify's exit codes: 0 authentic, 1 not (or stale), 2 usage errors.
 func TestVerifyExitCodes(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"action":"opened"}`)
 	signed, err := hooktest.GitHub("gh-s3cr3t").Sign(body)
 	if err != nil {
@@ -135,6 +139,7 @@ func TestVerifyExitCodes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			args := append([]string{"verify", "--provider", "github"}, c.args...)
 			r := hookseal(t, c.body, nil, args...)
 			wantCode(t, r, c.code)
@@ -145,6 +150,7 @@ func TestVerifyExitCodes(t *testing.T) {
 
 // sign reads the body exactly: a trailing newline is signed too.
 func TestSignIsExact(t *testing.T) {
+	t.Parallel()
 	a := hookseal(t, []byte("{}"), nil, "sign", "--provider", "github", "--secret", "s")
 	b := hookseal(t, []byte("{}\n"), nil, "sign", "--provider", "github", "--secret", "s")
 	wantCode(t, a, 0)
@@ -159,6 +165,7 @@ func TestSignIsExact(t *testing.T) {
 // key is ever printed, and a wrong public key or a whsk_ key on the
 // receiving side is refused clearly.
 func TestSignVerifyStandardWebhooksV1a(t *testing.T) {
+	t.Parallel()
 	sk, pk := hooktest.NewStandardWebhooksKey()
 	sk2, pk2 := hooktest.NewStandardWebhooksKey()
 	body := []byte(`{"type":"user.created","data":{"id":"u_1"}}`)

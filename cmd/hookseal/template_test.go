@@ -74,6 +74,7 @@ func problems(r result) []string {
 }
 
 func TestTemplatePrintsRecommended(t *testing.T) {
+	t.Parallel()
 	for p, want := range map[string]string{
 		"checkly": checkly.RecommendedTemplate, "oncall": oncall.RecommendedTemplate, "datadog": datadog.RecommendedPayload,
 	} {
@@ -98,6 +99,7 @@ func TestTemplatePrintsRecommended(t *testing.T) {
 // Each recommended template is sound: exit 0, no problem and no warning,
 // and every field the check knows is ok.
 func TestTemplateRecommendedSound(t *testing.T) {
+	t.Parallel()
 	for _, s := range tplSenders {
 		r := checkTemplateRun(t, s.name, s.recommended)
 		wantCode(t, r, exitOK)
@@ -130,25 +132,35 @@ func TestTemplateRecommendedSound(t *testing.T) {
 // free-text ones, each of which, added back, breaks the JSON: the check's
 // samples give every one of them a line break and a backslash.
 func TestTemplateChecklyFreeText(t *testing.T) {
+	t.Parallel()
 	for _, v := range checkly.Variables {
 		if strings.Contains(checkly.RecommendedTemplate, "{{"+v+"}}") == slices.Contains(checklyFreeText, v) && v != "TAGS" {
 			t.Errorf("the recommended template carries %s: %v", v, !slices.Contains(checklyFreeText, v))
 		}
 	}
 	for _, v := range checklyFreeText {
-		tpl := strings.Replace(checkly.RecommendedTemplate, "\n  \"group_name\"",
-			"\n  \""+strings.ToLower(v)+"\": \"{{"+v+"}}\",\n  \"group_name\"", 1)
-		r := checkTemplateRun(t, "checkly", tpl)
-		wantCode(t, r, exitNo)
-		wantLine(t, r, "problem: json: FAILURE is not valid JSON (line 8, column ")
-		if !strings.Contains(r.stdout, "): "+v+" breaks it with a backslash and a line break; ") ||
-			!strings.Contains(r.stdout, "; leave the free-text variables out") {
-			t.Errorf("%s: the report does not name it:\n%s", v, r.stdout)
-		}
-		for _, p := range problems(r) {
-			if !strings.HasPrefix(p, "problem: json: ") {
-				t.Errorf("%s: unexpected problem %q", v, p)
-			}
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			checklyFreeTextBreaks(t, v)
+		})
+	}
+}
+
+// checklyFreeTextBreaks checks that the free-text variable v, added to the
+// recommended Checkly template, breaks its JSON, and that the report says so.
+func checklyFreeTextBreaks(t *testing.T, v string) {
+	tpl := strings.Replace(checkly.RecommendedTemplate, "\n  \"group_name\"",
+		"\n  \""+strings.ToLower(v)+"\": \"{{"+v+"}}\",\n  \"group_name\"", 1)
+	r := checkTemplateRun(t, "checkly", tpl)
+	wantCode(t, r, exitNo)
+	wantLine(t, r, "problem: json: FAILURE is not valid JSON (line 8, column ")
+	if !strings.Contains(r.stdout, "): "+v+" breaks it with a backslash and a line break; ") ||
+		!strings.Contains(r.stdout, "; leave the free-text variables out") {
+		t.Errorf("%s: the report does not name it:\n%s", v, r.stdout)
+	}
+	for _, p := range problems(r) {
+		if !strings.HasPrefix(p, "problem: json: ") {
+			t.Errorf("%s: unexpected problem %q", v, p)
 		}
 	}
 }
@@ -158,62 +170,83 @@ func TestTemplateChecklyFreeText(t *testing.T) {
 // bare tojson on event.time (absent from escalations), and Datadog
 // payloads whose $EVENT_MSG is not inside quotes or which are not JSON.
 func TestTemplateFormerRecommendedFail(t *testing.T) {
-	oldChecklyTpl := strings.Replace(checkly.RecommendedTemplate, "\n  \"group_name\"",
-		"\n  \"check_error_message\": \"{{CHECK_ERROR_MESSAGE}}\",\n  \"group_name\"", 1)
-	r := checkTemplateRun(t, "checkly", oldChecklyTpl)
-	wantCode(t, r, exitNo)
-	wantLine(t, r, "problem: json: FAILURE is not valid JSON (line 8, column 70): CHECK_ERROR_MESSAGE breaks it with a backslash and a line break;")
-	wantLine(t, r, "problem: json: second FAILURE is not valid JSON (line 8, column 70): CHECK_ERROR_MESSAGE breaks it")
-	wantLine(t, r, "warning: error message: leave CHECK_ERROR_MESSAGE out: Handlebars escapes values for HTML, never for JSON")
-	if len(problems(r)) != 2 {
-		t.Errorf("problems %q, want the two FAILUREs'", problems(r))
+	t.Parallel()
+	// Each template is checked by a run of its own, side by side.
+	run := func(name string, f func(t *testing.T)) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f(t)
+		})
 	}
+	run("checkly", func(t *testing.T) {
+		oldChecklyTpl := strings.Replace(checkly.RecommendedTemplate, "\n  \"group_name\"",
+			"\n  \"check_error_message\": \"{{CHECK_ERROR_MESSAGE}}\",\n  \"group_name\"", 1)
+		r := checkTemplateRun(t, "checkly", oldChecklyTpl)
+		wantCode(t, r, exitNo)
+		wantLine(t, r, "problem: json: FAILURE is not valid JSON (line 8, column 70): CHECK_ERROR_MESSAGE breaks it with a backslash and a line break;")
+		wantLine(t, r, "problem: json: second FAILURE is not valid JSON (line 8, column 70): CHECK_ERROR_MESSAGE breaks it")
+		wantLine(t, r, "warning: error message: leave CHECK_ERROR_MESSAGE out: Handlebars escapes values for HTML, never for JSON")
+		if len(problems(r)) != 2 {
+			t.Errorf("problems %q, want the two FAILUREs'", problems(r))
+		}
+	})
 	// With all five free-text variables, as it was, one line names them all.
-	var all strings.Builder
-	for _, v := range checklyFreeText {
-		all.WriteString("\n  \"" + strings.ToLower(v) + "\": \"{{" + v + "}}\",")
-	}
-	r = checkTemplateRun(t, "checkly", strings.Replace(checkly.RecommendedTemplate, "\n  \"group_name\"", all.String()+"\n  \"group_name\"", 1))
-	wantCode(t, r, exitNo)
-	wantLine(t, r, "problem: json: FAILURE is not valid JSON (line 8, column 70): AI_ANALYSIS_CODE_FIX, AI_ANALYSIS_ROOT_CAUSE, AI_ANALYSIS_USER_IMPACT, "+
-		"CHECK_DESCRIPTION and CHECK_ERROR_MESSAGE break it with a backslash and a line break;")
-	wantLine(t, r, "problem: json: RECOVERY is not valid JSON (line 9, column 99): CHECK_DESCRIPTION breaks it with a backslash and a line break;")
+	run("checkly-free-text", func(t *testing.T) {
+		var all strings.Builder
+		for _, v := range checklyFreeText {
+			all.WriteString("\n  \"" + strings.ToLower(v) + "\": \"{{" + v + "}}\",")
+		}
+		r := checkTemplateRun(t, "checkly", strings.Replace(checkly.RecommendedTemplate, "\n  \"group_name\"", all.String()+"\n  \"group_name\"", 1))
+		wantCode(t, r, exitNo)
+		wantLine(t, r, "problem: json: FAILURE is not valid JSON (line 8, column 70): AI_ANALYSIS_CODE_FIX, AI_ANALYSIS_ROOT_CAUSE, AI_ANALYSIS_USER_IMPACT, "+
+			"CHECK_DESCRIPTION and CHECK_ERROR_MESSAGE break it with a backslash and a line break;")
+		wantLine(t, r, "problem: json: RECOVERY is not valid JSON (line 9, column 99): CHECK_DESCRIPTION breaks it with a backslash and a line break;")
+	})
 
-	oldOnCall := strings.Replace(oncall.RecommendedTemplate, "{{ event.time | default(None) | tojson }}", "{{ event.time | tojson }}", 1)
-	if oldOnCall == oncall.RecommendedTemplate {
-		t.Fatal("the recommended OnCall template has no event.time | default(None) | tojson")
-	}
-	r = checkTemplateRun(t, "oncall", oldOnCall)
-	wantCode(t, r, exitNo)
-	if p := problems(r); len(p) != 1 || p[0] != "problem: render: escalation with empty values: Jinja2 cannot render the template: line 2: event.time: "+
-		"the value is undefined, and Jinja2's tojson cannot write an undefined value; OnCall then sends no webhook" {
-		t.Errorf("problems %q", p)
-	}
+	run("oncall", func(t *testing.T) {
+		oldOnCall := strings.Replace(oncall.RecommendedTemplate, "{{ event.time | default(None) | tojson }}", "{{ event.time | tojson }}", 1)
+		if oldOnCall == oncall.RecommendedTemplate {
+			t.Fatal("the recommended OnCall template has no event.time | default(None) | tojson")
+		}
+		r := checkTemplateRun(t, "oncall", oldOnCall)
+		wantCode(t, r, exitNo)
+		if p := problems(r); len(p) != 1 || p[0] != "problem: render: escalation with empty values: Jinja2 cannot render the template: line 2: event.time: "+
+			"the value is undefined, and Jinja2's tojson cannot write an undefined value; OnCall then sends no webhook" {
+			t.Errorf("problems %q", p)
+		}
+	})
 
 	// tojson on a title OnCall has already escaped escapes it twice.
-	twice := strings.Replace(oncall.RecommendedTemplate, `"{{ alert_group.title }}"`, `{{ alert_group.title | tojson }}`, 1)
-	if twice == oncall.RecommendedTemplate {
-		t.Fatal("the recommended OnCall template has no \"{{ alert_group.title }}\"")
-	}
-	r = checkTemplateRun(t, "oncall", twice)
-	wantLine(t, r, "warning: title: arrives escaped twice")
+	run("oncall-tojson-title", func(t *testing.T) {
+		twice := strings.Replace(oncall.RecommendedTemplate, `"{{ alert_group.title }}"`, `{{ alert_group.title | tojson }}`, 1)
+		if twice == oncall.RecommendedTemplate {
+			t.Fatal("the recommended OnCall template has no \"{{ alert_group.title }}\"")
+		}
+		r := checkTemplateRun(t, "oncall", twice)
+		wantLine(t, r, "warning: title: arrives escaped twice")
+	})
 
-	unquoted := strings.Replace(datadog.RecommendedPayload, `"body": "$EVENT_MSG",`, `"body": $EVENT_MSG,`, 1)
-	if unquoted == datadog.RecommendedPayload {
-		t.Fatal("the recommended Datadog payload has no \"body\": \"$EVENT_MSG\"")
-	}
-	r = checkTemplateRun(t, "datadog", unquoted)
-	wantCode(t, r, exitNo)
-	wantLine(t, r, "problem: json: Triggered is not valid JSON (line 5, column 11): it is not JSON whatever the values")
-	r = checkTemplateRun(t, "datadog", strings.Replace(datadog.RecommendedPayload, `"$EVENT_TYPE",`, `"$EVENT_TYPE"`, 1))
-	wantCode(t, r, exitNo)
-	wantLine(t, r, "problem: json: Triggered is not valid JSON (line 4, column 3): it is not JSON whatever the values")
+	run("datadog-unquoted", func(t *testing.T) {
+		unquoted := strings.Replace(datadog.RecommendedPayload, `"body": "$EVENT_MSG",`, `"body": $EVENT_MSG,`, 1)
+		if unquoted == datadog.RecommendedPayload {
+			t.Fatal("the recommended Datadog payload has no \"body\": \"$EVENT_MSG\"")
+		}
+		r := checkTemplateRun(t, "datadog", unquoted)
+		wantCode(t, r, exitNo)
+		wantLine(t, r, "problem: json: Triggered is not valid JSON (line 5, column 11): it is not JSON whatever the values")
+	})
+	run("datadog-not-json", func(t *testing.T) {
+		r := checkTemplateRun(t, "datadog", strings.Replace(datadog.RecommendedPayload, `"$EVENT_TYPE",`, `"$EVENT_TYPE"`, 1))
+		wantCode(t, r, exitNo)
+		wantLine(t, r, "problem: json: Triggered is not valid JSON (line 4, column 3): it is not JSON whatever the values")
+	})
 }
 
 // A plausible template whose keys Alert does not read: no event type
 // (exit 1), and the report says which --keys would map it. Mapped, it is
 // sound, with STARTED_AT the only identity.
 func TestTemplateChecklyKeys(t *testing.T) {
+	t.Parallel()
 	const tpl = `{"alert":"{{ALERT_TITLE}}","type":"{{ALERT_TYPE}}","check_id":"{{CHECK_ID}}","started":"{{STARTED_AT}}"}`
 	r := checkTemplateRun(t, "checkly", tpl)
 	wantCode(t, r, exitNo)
@@ -235,6 +268,7 @@ func TestTemplateChecklyKeys(t *testing.T) {
 
 // Two FAILUREs of one check render one body: deduplication merges them.
 func TestTemplateChecklyIdenticalBodies(t *testing.T) {
+	t.Parallel()
 	const tpl = `{"message":"{{ALERT_TITLE}}","type":"{{ALERT_TYPE}}"}`
 	const merged = "problem: distinct: the FAILURE and the second FAILURE render identical bodies, so they are one delivery to deduplication; " +
 		"a hookseal route, finding no identity in the body, tells them apart only by the unsigned x-checkly-timestamp header"
@@ -255,6 +289,7 @@ func TestTemplateChecklyIdenticalBodies(t *testing.T) {
 
 // {{{VAR}}} turns Handlebars' escaping off: the quote scenario breaks.
 func TestTemplateChecklyTripleStash(t *testing.T) {
+	t.Parallel()
 	const tpl = `{"alert_type":"{{ALERT_TYPE}}","check_id":"{{CHECK_ID}}","check_result_id":"{{CHECK_RESULT_ID}}",` +
 		`"started_at":"{{STARTED_AT}}","alert_title":"{{{ALERT_TITLE}}}"}`
 	r := checkTemplateRun(t, "checkly", tpl)
@@ -279,6 +314,7 @@ func TestTemplateChecklyTripleStash(t *testing.T) {
 // A helper Checkly has and raymond does not renders as "" with a warning;
 // raymond's own extras (ifEq) are not taken for Handlebars.
 func TestTemplateChecklyHelpers(t *testing.T) {
+	t.Parallel()
 	tpl := strings.Replace(checkly.RecommendedTemplate, `"group_name": "{{GROUP_NAME}}",`,
 		`"uuid": "{{$UUID}}", "day": "{{moment "YYYY-MM-DD"}}", "sev": "{{#eq ALERT_TYPE "ALERT_FAILURE"}}high{{/eq}}", `+
 			`"x": "{{#ifEq CHECK_TYPE "API"}}api{{/ifEq}}", "env": "{{MY_TEAM}}", "all_tags": "{{TAGS}}", "group_name": "{{GROUP_NAME}}",`, 1)
@@ -295,6 +331,7 @@ func TestTemplateChecklyHelpers(t *testing.T) {
 }
 
 func TestTemplateOnCall(t *testing.T) {
+	t.Parallel()
 	// Without event.type: no event type.
 	r := checkTemplateRun(t, "oncall", `{"alert_group": {"id": "{{ alert_group.id }}"}, "event": {"time": {{ event.time | default(None) | tojson }}}}`)
 	wantCode(t, r, exitNo)
@@ -337,6 +374,7 @@ func TestTemplateOnCall(t *testing.T) {
 }
 
 func TestTemplateDatadog(t *testing.T) {
+	t.Parallel()
 	// Datadog escapes values for JSON: inside quotes, the title's quote
 	// and backslash and the message's line breaks are safe.
 	r := checkTemplateRun(t, "datadog", `{"event_type": "$EVENT_TYPE", "id": "$ID", "date": $DATE, "alert_cycle_key": "$ALERT_CYCLE_KEY", "title": "$EVENT_TITLE", "body": "$EVENT_MSG", "who": "$USER"}`)
@@ -368,6 +406,7 @@ func TestTemplateDatadog(t *testing.T) {
 }
 
 func TestTemplateReadsAFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "payload.hbs")
 	if err := os.WriteFile(path, []byte(checkly.RecommendedTemplate), 0o600); err != nil {
 		t.Fatal(err)
@@ -378,6 +417,7 @@ func TestTemplateReadsAFile(t *testing.T) {
 }
 
 func TestTemplateUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		args  []string
 		names string
@@ -405,6 +445,7 @@ func TestTemplateUsageErrors(t *testing.T) {
 // &quot; &#x27; &#x60; &#x3D;; raymond alone writes ' as &apos; and leaves
 // ` and = as they are. Checkly's Alert undoes exactly Handlebars.js's.
 func TestTemplateHandlebarsEscapesLikeHandlebarsJS(t *testing.T) {
+	t.Parallel()
 	const v = "a&b<c>d\"e'f`g=h ✓\n\\"
 	c, err := compileHandlebars(`{{X}}|{{{X}}}|{{&X}}|{{TAGS}}|{{{TAGS}}}|[{{#each TAGS}}"{{this}}"{{#unless @last}},{{/unless}}{{/each}}]|{{TAGS.length}}|{{#if EMPTY}}yes{{else}}no{{/if}}`)
 	if err != nil {
@@ -441,6 +482,7 @@ func TestTemplateHandlebarsEscapesLikeHandlebarsJS(t *testing.T) {
 // Jinja2's htmlsafe_json_dumps does, writes None as null and fails on an
 // undefined value; includes find nothing.
 func TestTemplateJinjaLikeOnCall(t *testing.T) {
+	t.Parallel()
 	ctx := map[string]any{"s": `a"b\c` + "\n<>&'", "n": nil, "i": int64(3), "m": map[string]any{"k": "v"}}
 	for tpl, want := range map[string]string{
 		`"{{ s }}"`:                          `"a\"b\\c\n<>&'"`,
@@ -472,6 +514,7 @@ func TestTemplateJinjaLikeOnCall(t *testing.T) {
 
 // Datadog escapes each value for a JSON string as it substitutes it.
 func TestTemplateDatadogSubstitution(t *testing.T) {
+	t.Parallel()
 	c, err := compileDollar(`$ALERT_TITLE|$ALERT_TYPE|$ALERT_T|$ID|$IDX|$NOPE|$|$DATE`)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
 		r := hookseal(t, nil, nil, args...)
 		wantCode(t, r, 0)
@@ -36,6 +37,7 @@ func TestHelp(t *testing.T) {
 
 // Usage errors exit 2 and name the flag or input to fix.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	jwks := filepath.Join(dir, "jwks.json")
 	if err := os.WriteFile(jwks, []byte(`{"keys":[]}`), 0o600); err != nil {
@@ -111,6 +113,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			r := hookseal(t, nil, c.env, c.args...)
 			wantCode(t, r, 2)
 			if !strings.Contains(r.stderr, c.names) {

@@ -153,7 +153,10 @@ func TestMain(m *testing.M) {
 func helper(t *testing.T, mode, path string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperEnv+"_PATH="+path)
+	// A -race binary sleeps a second at exit (GORACE atexit_sleep_ms),
+	// which the test that waits for the holder to exit would wait out.
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperEnv+"_PATH="+path,
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

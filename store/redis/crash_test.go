@@ -171,6 +171,9 @@ type crashSetup struct {
 // on the shared redis-server.
 func newCrashSetup(t *testing.T) *crashSetup {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("crash tests build and kill receiver processes (make test-long runs them)")
+	}
 	srv := needRedis(t)
 	bin := filepath.Join(t.TempDir(), "crashreceiver")
 	if out, err := exec.Command("go", "build", "-o", bin, "./internal/crashreceiver").CombinedOutput(); err != nil {
@@ -497,10 +500,7 @@ func TestCrashRandomKills(t *testing.T) {
 		return true
 	})
 	const checks = 8
-	per, maxKills := 125, 12
-	if testing.Short() {
-		per, maxKills = 25, 4
-	}
+	const per, maxKills = 125, 12
 	var mu sync.Mutex
 	rs := [2]*crashReceiver{s.start(t), s.start(t)}
 	url := func() string { mu.Lock(); defer mu.Unlock(); return rs[rand.IntN(2)].url }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -58,13 +59,26 @@ func StartCluster(t testing.TB, n int, args ...string) *Cluster {
 	// Registered after the directories' cleanup, so it runs first: the
 	// nodes are gone before their directories are removed.
 	t.Cleanup(c.Kill)
-	for _, dir := range dirs {
-		s, err := c.newNode(dir)
+	// The nodes start side by side: each waits for its own process.
+	nodes := make([]*Server, n)
+	buses := make([]int, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, dir := range dirs {
+		wg.Go(func() { nodes[i], buses[i], errs[i] = startNode(dir, args) })
+	}
+	wg.Wait()
+	for i, s := range nodes {
+		if s != nil { // added before any error is reported, so Kill stops it
+			c.bus[s] = buses[i]
+			c.Servers = append(c.Servers, s)
+			c.Addrs = append(c.Addrs, s.Addr)
+		}
+	}
+	for _, err := range errs {
 		if err != nil {
 			Unavailable(t, err)
 		}
-		c.Servers = append(c.Servers, s)
-		c.Addrs = append(c.Addrs, s.Addr)
 	}
 	if err := c.form(); err != nil {
 		t.Fatal(err)
@@ -75,19 +89,29 @@ func StartCluster(t testing.TB, n int, args ...string) *Cluster {
 // newNode starts a redis-server in cluster mode, running in dir, with a
 // cluster bus port of its own.
 func (c *Cluster) newNode(dir string) (*Server, error) {
-	bus, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("redistest: choosing a cluster bus port: %w", err)
-	}
-	s, err := NewServer(dir, append([]string{
-		"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-		"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", "5000",
-	}, c.args...)...)
+	s, bus, err := startNode(dir, c.args)
 	if err != nil {
 		return nil, err
 	}
 	c.bus[s] = bus
 	return s, nil
+}
+
+// startNode starts a redis-server in cluster mode, running in dir, with
+// the further arguments args, and returns it and its cluster bus port.
+func startNode(dir string, args []string) (*Server, int, error) {
+	bus, err := freePort()
+	if err != nil {
+		return nil, 0, fmt.Errorf("redistest: choosing a cluster bus port: %w", err)
+	}
+	s, err := NewServer(dir, append([]string{
+		"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", "5000",
+	}, args...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s, bus, nil
 }
 
 // form gives each primary its share of the slots, introduces the nodes to

@@ -197,7 +197,9 @@ func TestStartWithoutServer(t *testing.T) {
 		{ci: "true", wantFail: true, verdict: "--- FAIL"},
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStartWithoutServer$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "REDISTEST_HELPER=1", "CI="+tc.ci, redistest.EnvServer+"="+missing)
+		// GORACE: a -race binary would sleep a second at exit.
+		cmd.Env = append(os.Environ(), "REDISTEST_HELPER=1", "CI="+tc.ci, redistest.EnvServer+"="+missing,
+			"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 		out, err := cmd.CombinedOutput()
 		var exit *exec.ExitError
 		if err != nil && !errors.As(err, &exit) {
