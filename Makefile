@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: test test-long vet staticcheck ctcompare fmt-check fuzz lint tools bench load
+.PHONY: test test-long test-norace vet staticcheck ctcompare fmt-check fuzz lint tools bench load
 
 ## test: run every module's tests with the race detector, with -short: all
 ## but the long suites, which skip themselves under -short (Redis Cluster
@@ -30,6 +30,16 @@ test-long:
 	@set -e; for m in $(MODULES); do \
 		echo "== go test -race $$m"; \
 		(cd $$m && go test -race -count=1 -timeout=15m ./...); \
+	done
+
+## test-norace: the tests that measure allocations and heap, which skip
+## themselves under the race detector (it allocates and keeps shadow
+## memory of its own), run without it; .ci/run runs it.
+NORACE_TESTS := Allocs|IdleConnectionsHoldLittleMemory
+test-norace:
+	@set -eo pipefail; for m in $(MODULES); do \
+		echo "== go test -run '$(NORACE_TESTS)' $$m"; \
+		(cd $$m && go test -count=1 -run '$(NORACE_TESTS)' ./...) | { grep -v 'no test files\|no tests to run' || true; }; \
 	done
 
 ## vet: go vet every module.
