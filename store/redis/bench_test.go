@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/hookseal/hookseal/inbox"
 	"github.com/hookseal/hookseal/store"
 	redisstore "github.com/hookseal/hookseal/store/redis"
@@ -73,20 +75,78 @@ func claimCommit(b *testing.B, ctx context.Context, s store.Store, key string) {
 	}
 }
 
-// forEachStore runs bench against store.NewMemory() and against a Store on
-// the shared redis-server, each with keys unique to the run.
+// forEachStore runs bench against store.NewMemory() and against Stores on
+// the shared redis-server, each with keys unique to the run: through a
+// client with go-redis's defaults ("redis") and one made as
+// ClientConfig.NewClient makes them ("redis-url", as hookseal listen
+// does), each batching concurrent calls (the default) and not
+// ("-unbatched", WithMaxPipelines(0): every call its own round trip).
 func forEachStore(b *testing.B, bench func(b *testing.B, s store.Store, keys func(int) string)) {
 	b.Run("memory", func(b *testing.B) {
 		bench(b, store.NewMemory(), keyspace(b))
 	})
-	b.Run("redis", func(b *testing.B) {
-		srv := needRedis(b)
-		s, err := redisstore.New(newClient(b, srv.Addr), redisstore.WithPrefix(uniquePrefix(b)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		bench(b, s, keyspace(b))
-	})
+	for _, v := range []struct {
+		name      string
+		url       bool
+		pipelines int
+	}{
+		{"redis", false, redisstore.DefaultMaxPipelines},
+		{"redis-unbatched", false, 0},
+		{"redis-url", true, redisstore.DefaultMaxPipelines},
+		{"redis-url-unbatched", true, 0},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			srv := needRedis(b)
+			var client redis.UniversalClient = newClient(b, srv.Addr)
+			if v.url {
+				client = urlClient(b, srv.Addr)
+			}
+			s, err := redisstore.New(client, redisstore.WithPrefix(uniquePrefix(b)), redisstore.WithMaxPipelines(v.pipelines))
+			if err != nil {
+				b.Fatal(err)
+			}
+			bench(b, s, keyspace(b))
+		})
+	}
+}
+
+// How many round trips to keep in flight: 64 concurrent deliveries per
+// CPU (make load sends on 64 connections) on a client made as hookseal
+// listen makes it, with 1, 2 (the default), 4 and 8 pipelines, and
+// without batching.
+func BenchmarkClaimCommitParallelPipelines(b *testing.B) {
+	for _, n := range []int{1, 2, 4, 8, 0} {
+		b.Run(fmt.Sprint("pipelines-", n), func(b *testing.B) {
+			srv := needRedis(b)
+			s, err := redisstore.New(urlClient(b, srv.Addr), redisstore.WithPrefix(uniquePrefix(b)), redisstore.WithMaxPipelines(n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			keys := keyspace(b)
+			ctx := context.Background()
+			var next atomicCounter
+			b.SetParallelism(64)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					claimCommit(b, ctx, s, keys(next.add()))
+				}
+			})
+		})
+	}
+}
+
+// urlClient is a client of addr made by ClientConfig.NewClient, closed
+// when b ends.
+func urlClient(b testing.TB, addr string) redis.UniversalClient {
+	cfg, err := redisstore.ParseURL("redis://" + addr + "/0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := cfg.NewClient()
+	b.Cleanup(func() { c.Close() })
+	return c
 }
 
 // keyspace returns key(i): a 64-hex-digit key unique to this benchmark run.

@@ -532,7 +532,18 @@ func (h followFailover) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h followFailover) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
-		if topologyMayHaveChanged(err) {
+		// err is the first command's error; a pipeline of a Store's
+		// batched calls spans nodes, and the first error may be another
+		// node's answer (a script's error) while a later command's node
+		// is gone.
+		reload := topologyMayHaveChanged(err)
+		for _, cmd := range cmds {
+			if reload {
+				break
+			}
+			reload = topologyMayHaveChanged(cmd.Err())
+		}
+		if reload {
 			h.c.ReloadState(context.Background())
 		}
 		return err

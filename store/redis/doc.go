@@ -176,18 +176,53 @@
 // the lease while a slow handler runs. The budget holds whatever the
 // client's options: a client with ContextTimeoutEnabled (as
 // [ClientConfig.NewClient] makes them) gives up the socket read when it
-// is spent, and is called directly; any other client is called on a
-// goroutine of its own, which the Store stops waiting for when the budget
+// is spent, and is called directly; any other client is called on
+// another goroutine, which the Store stops waiting for when the budget
 // is spent (its abandoned read keeps its connection until the client's
 // ReadTimeout).
 //
-// A call waits for a free connection within its budget too: the pool
-// ([ClientConfig.PoolSize], default [DefaultPoolSize], 64 per server)
-// must cover the calls in flight, deliveries a second × calls per delivery
-// × round trip. Measured through a delay proxy (TestLatencyThroughputAt20msRoundTrip):
+// A call waits for a free connection within its budget too: without
+// batching, the pool ([ClientConfig.PoolSize], default [DefaultPoolSize],
+// 64 per server) must cover the calls in flight, deliveries a second ×
+// calls per delivery × round trip (with batching, the default, see
+// "# Batching", the Store keeps at most two round trips in flight). Measured through a delay proxy (TestLatencyThroughputAt20msRoundTrip):
 // 400 ordered deliveries a second over a 20 ms round trip all succeed, p99
 // under 200 ms; with go-redis's default pool of 20 and three calls a
 // delivery, half answered 503.
+//
+// # Batching
+//
+// Concurrent deliveries share round trips ("auto-pipelining"): a call made
+// while fewer than [DefaultMaxPipelines] (2) round trips are in flight is
+// sent at once, as it would be without batching; a call made while they
+// are waits in a queue, and when a round trip ends, every call waiting
+// (up to 128) is sent in one pipeline of EVALSHAs: one write and one read
+// for all of them, on go-redis's pool of pipeline connections. Calls
+// answered NOSCRIPT are sent again as EVAL, in a second pipeline. On a
+// Cluster, go-redis splits a pipeline by node and follows MOVED within
+// it. [WithMaxPipelines] sets how many round trips may be in flight; 0
+// turns batching off.
+//
+// Each call keeps what it had alone: its own reply, its own error (a
+// script's error, a value hookseal did not write, fails that call only)
+// and its own budget. A caller whose budget runs out returns at its
+// deadline with the same error as without batching, whatever the
+// pipeline it rides does; a pipeline's deadline is the latest of its
+// callers', so no call is cut short by another's. A call whose caller
+// gave up before its pipeline left is not sent. A Claim that timed out
+// in a pipeline that reached Redis is released in the background, as one
+// sent alone is (see "# Failure").
+//
+// Bounds: up to 1,024 calls wait in the queue (a call that finds it full
+// waits for room, within its budget), and a pipeline carries up to 128.
+// The Store's calls then hold at most two connections per server (one per
+// round trip in flight, single or pipelined) instead of one per call in
+// flight, so [ClientConfig.PoolSize] matters less. What batching costs: a
+// call that waits for a round trip to end waits up to one round trip
+// longer than it would have with a free connection; in exchange Redis
+// and the receiver make one write and one read for the whole batch,
+// which is where their time went on a busy receiver. (go-redis's hooks
+// see a pipeline, not each call, and without the caller's context.)
 //
 // # Failure
 //

@@ -252,10 +252,10 @@ return {1, c[2], advance(KEYS[2], cur, ARGV[4], ARGV[5])}
 type Store struct {
 	client  redis.UniversalClient
 	owned   bool   // made by Dial: Close closes client
-	direct  bool   // the client gives up a call when its context's deadline passes: call it directly
 	dedupe  string // prefix + dedupeSpace
 	order   string // prefix + orderSpace
 	timeout time.Duration
+	batch   *batcher // sends the calls of concurrent deliveries together
 }
 
 var _ store.Store = (*Store)(nil)
@@ -264,8 +264,9 @@ var _ store.Store = (*Store)(nil)
 type Option func(*config)
 
 type config struct {
-	prefix  string
-	timeout time.Duration
+	prefix    string
+	timeout   time.Duration
+	pipelines int
 }
 
 // WithPrefix sets the string every key starts with (default
@@ -283,6 +284,18 @@ func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = pref
 // makes up to three calls.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
+// WithMaxPipelines sets how many round trips to Redis the Store keeps in
+// flight at once (default [DefaultMaxPipelines], 2). A call made while
+// fewer are in flight is sent at once; a call made while n are waits, with
+// the other calls made meanwhile, and they are sent together, in one
+// pipeline of up to 128 calls, as soon as a round trip ends. Each call
+// keeps its own reply, its own error and its own budget ([WithTimeout]):
+// batching saves Redis and the receiver a write and a read per call, not
+// correctness. Up to 1,024 calls wait; more wait for room, within their
+// budget. n = 0 turns batching off: every call is a round trip of its
+// own, on a connection of its own. n must not be negative.
+func WithMaxPipelines(n int) Option { return func(c *config) { c.pipelines = n } }
+
 // New returns a Store that keeps its state in Redis through client, which
 // may be a *redis.Client, a *redis.ClusterClient, a failover client or a
 // *redis.Ring. New does not contact Redis: a Redis that is down shows in the
@@ -294,17 +307,17 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	}
 	return &Store{
 		client:  client,
-		direct:  honoursDeadlines(client),
 		dedupe:  c.prefix + dedupeSpace,
 		order:   c.prefix + orderSpace,
 		timeout: c.timeout,
+		batch:   newBatcher(client, honoursDeadlines(client), c.pipelines),
 	}, nil
 }
 
 // storeConfig applies opts to the defaults and checks the result (and
 // that there is a client, when nilClient says there is none).
 func storeConfig(nilClient bool, opts []Option) (config, error) {
-	c := config{prefix: DefaultPrefix, timeout: DefaultTimeout}
+	c := config{prefix: DefaultPrefix, timeout: DefaultTimeout, pipelines: DefaultMaxPipelines}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
@@ -319,6 +332,9 @@ func storeConfig(nilClient bool, opts []Option) (config, error) {
 	}
 	if c.timeout <= 0 {
 		errs = append(errs, fmt.Errorf("WithTimeout: timeout must be positive, got %s (the default is %s)", c.timeout, DefaultTimeout))
+	}
+	if c.pipelines < 0 {
+		errs = append(errs, fmt.Errorf("WithMaxPipelines: must not be negative, got %d (0 turns batching off; the default is %d)", c.pipelines, DefaultMaxPipelines))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, fmt.Errorf("redisstore: %w", err)
@@ -634,19 +650,15 @@ func parseReply(v any) (reply, bool) {
 	return reply{}, false
 }
 
-// result is one script call's outcome.
-type result struct {
-	r   reply
-	err error
-}
-
-// run runs script on rkey within the Store's timeout. go-redis honours a
-// context's deadline in its socket reads and writes only when the client
-// has ContextTimeoutEnabled, and otherwise waits up to its ReadTimeout (3 s
-// by default, for each of its retries); so, unless the client is known to
-// have it (s.direct), the call runs on a goroutine of its own and the
-// budget holds whatever the client's options. (A goroutine per call costs
-// about a tenth of a delivery's CPU: its stack grows for go-redis.)
+// run runs script on rkey within the Store's timeout, through the
+// batcher: alone, or in a pipeline with the calls of concurrent
+// deliveries (see [WithMaxPipelines]). go-redis honours a context's
+// deadline in its socket reads and writes only when the client has
+// ContextTimeoutEnabled, and otherwise waits up to its ReadTimeout (3 s by
+// default, for each of its retries); so, unless the client is known to
+// have it, the call runs on another goroutine than its caller's
+// (a flusher's, or without batching its own), and the budget holds
+// whatever the client's options.
 func (s *Store) run(ctx context.Context, op string, script *redis.Script, rkey string, args ...any) (reply, error) {
 	return s.runKeys(ctx, op, script, []string{rkey}, args...)
 }
@@ -656,48 +668,27 @@ func (s *Store) runKeys(ctx context.Context, op string, script *redis.Script, ke
 	rkey := keys[0]
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if s.direct {
-		v, err := script.Run(cctx, s.client, keys, args...).Result()
-		if err == nil {
-			r, ok := parseReply(v)
-			if ok {
-				return r, nil
-			}
-			err = fmt.Errorf("unexpected script reply %v; is another version of hookseal using the same prefix?", v)
-		}
-		return reply{}, s.failure(ctx, cctx, op, rkey, err)
-	}
-	done := make(chan result, 1)
-	go func() {
-		v, err := script.Run(cctx, s.client, keys, args...).Result()
+	v, err := s.batch.do(cctx, script, keys, args)
+	if err == nil {
 		r, ok := parseReply(v)
-		if err == nil && !ok {
-			err = fmt.Errorf("unexpected script reply %v; is another version of hookseal using the same prefix?", v)
+		if ok {
+			return r, nil
 		}
-		done <- result{r, err}
-	}()
-	var res result
-	select {
-	case res = <-done:
-		if res.err == nil {
-			return res.r, nil
-		}
-	case <-cctx.Done():
-		res.err = cctx.Err()
+		err = fmt.Errorf("unexpected script reply %v; is another version of hookseal using the same prefix?", v)
 	}
-	return reply{}, s.failure(ctx, cctx, op, rkey, res.err)
+	return reply{}, s.failure(ctx, cctx, op, rkey, err)
 }
 
 // failure describes a failed call: the caller's context ending, the budget
 // running out, or Redis's own error.
 func (s *Store) failure(parent, budget context.Context, op, rkey string, err error) error {
-	if perr := parent.Err(); perr != nil {
+	if perr := ended(parent); perr != nil {
 		if errors.Is(err, perr) {
 			return fmt.Errorf("redisstore: %s %q: %w", op, rkey, err)
 		}
 		return fmt.Errorf("redisstore: %s %q: %w (%w)", op, rkey, perr, err)
 	}
-	if budget.Err() != nil {
+	if ended(budget) != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("redisstore: %s %q: no answer from Redis within %v; check that Redis is up and reachable, or raise WithTimeout if it is only slow: %w",
 				op, rkey, s.timeout, err)
@@ -706,6 +697,19 @@ func (s *Store) failure(parent, budget context.Context, op, rkey string, err err
 			op, rkey, s.timeout, context.DeadlineExceeded, err)
 	}
 	return fmt.Errorf("redisstore: %s %q: %w", op, rkey, err)
+}
+
+// ended is ctx.Err(), or DeadlineExceeded once ctx's deadline has passed:
+// a socket's deadline (go-redis sets the context's) may fire, and its
+// error reach the caller, a moment before the context's own timer.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 func unexpected(op, rkey string, r reply) error {
