@@ -41,8 +41,10 @@ func decodeLenient(body []byte, a *Alert) error {
 // decodeFast decodes body into a when it has the shape RecommendedTemplate
 // renders, and reports whether it did. That shape is one JSON object
 // whose members are Alert's own snake_case keys spelled exactly, each
-// holding a JSON string, and "tags" an array of strings: what Checkly
-// sends for the recommended template, whatever the alert. Anything else
+// holding a JSON string (or, for the numeric members and is_reminder, a
+// number or boolean, as a template that leaves them unquoted renders
+// them), and "tags" an array of strings: what Checkly sends for the
+// recommended template, whatever the alert. Anything else
 // (another spelling or an alias, a key Alert does not know, a number,
 // null, a value the lenient types refuse, a body that is not valid JSON)
 // makes it report false, and a keeps the value it had; the lenient
@@ -230,10 +232,22 @@ func decodeStrict(dec *jsontext.Decoder, dst *Alert, verbatim bool) error {
 			continue
 		}
 		v, err := dec.ReadValue()
-		if err != nil || v.Kind() != '"' {
+		if err != nil {
 			return errNotFast
 		}
-		val := unquote(v, verbatim)
+		var val []byte
+		switch k := v.Kind(); {
+		case k == '"':
+			val = unquote(v, verbatim)
+		case k == '0' && (m == mResponseTime || m == mStatusCode || m == mSSLDays || m == mReminderSequence || m == mIsReminder),
+			(k == 't' || k == 'f') && m == mIsReminder:
+			// A number or a boolean where a template wrote the variable
+			// unquoted: its literal text, which the lenient types read as
+			// they read the text of a string.
+			val = v
+		default:
+			return errNotFast
+		}
 		ok := true
 		switch m {
 		case mAlertType:

@@ -161,16 +161,16 @@ func TestFastPathMatchesLenient(t *testing.T) {
 // the lenient path decodes.
 func TestFastPathFallsBack(t *testing.T) {
 	for _, body := range []string{
-		`{"ALERT_TYPE":"ALERT_FAILURE"}`,                           // another spelling
-		`{"alertType":"ALERT_FAILURE"}`,                            // camelCase
-		`{"link":"https://x"}`,                                     // an alias
-		`{"check_id":"c","message":"m"}`,                           // a key of the user's own
-		`{"response_time":1649}`,                                   // a number
-		`{"check_id":null}`,                                        // null
-		`{"tags":"a,b"}`,                                           // comma-separated tags
-		`{"tags":["a",1]}`,                                         // a number among tags
-		`{"check_\u0069d":"c"}`,                                    // an escaped name
-		`{"is_reminder":true}`,                                     // a boolean
+		`{"ALERT_TYPE":"ALERT_FAILURE"}`, // another spelling
+		`{"alertType":"ALERT_FAILURE"}`,  // camelCase
+		`{"link":"https://x"}`,           // an alias
+		`{"check_id":"c","message":"m"}`, // a key of the user's own
+		`{"check_id":null}`,              // null
+		`{"check_id":7}`,                 // a number in a text field
+		`{"started_at":1714559400}`,      // a time as a number
+		`{"tags":"a,b"}`,                 // comma-separated tags
+		`{"tags":["a",1]}`,               // a number among tags
+		`{"check_\u0069d":"c"}`,          // an escaped name
 		`{"tags":[` + strings.Repeat(`"",`, maxFastTags) + `"a"]}`, // more elements than it holds
 	} {
 		if decodeFast([]byte(body), new(Alert)) {
@@ -182,11 +182,24 @@ func TestFastPathFallsBack(t *testing.T) {
 		}
 		checkFastPath(t, []byte(body))
 	}
+	// Numbers and booleans where a template left a numeric variable or
+	// IS_REMINDER unquoted: the fast path takes them, as the lenient path
+	// reads them.
+	for _, body := range []string{
+		`{"response_time":1649,"api_check_response_status_code":503,"ssl_days_remaining":0,"reminder_sequence":2}`,
+		`{"is_reminder":true}`, `{"is_reminder":false}`, `{"is_reminder":1}`, `{"response_time":1.5e3}`,
+	} {
+		if !decodeFast([]byte(body), new(Alert)) {
+			t.Errorf("the fast path refused %s", body)
+		}
+		checkFastPath(t, []byte(body))
+	}
 	// Bodies both paths refuse: the fast path leaves the error to the
 	// lenient one.
 	for _, body := range []string{
 		`{"check_id":"a","check_id":"b"}`, `{"response_time":"fast"}`, `{"started_at":"soon"}`,
 		`{"is_reminder":"maybe"}`, `{"check_id":"c"} {}`, `{"check_id":"c"`, "{\"check_id\":\"\xff\"}",
+		`{"response_time":true}`, `{"is_reminder":2}`,
 	} {
 		if decodeFast([]byte(body), new(Alert)) {
 			t.Errorf("the fast path took %q", body)
