@@ -253,7 +253,7 @@ func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 		{"user", fr.User != "", "basic datadog"},
 		{"header", fr.Header != "", "token"},
 		{"timestamp_header", fr.TimestampHeader != "", "grafana"},
-		{"jwt", fr.JWT != nil, "datadog"},
+		{"jwt", fr.JWT != nil, "datadog alertmanager jwt"},
 		{"scheme", fr.Scheme != nil, "hmac"},
 		{"repeat_interval", fr.RepeatInterval != nil, "alertmanager"},
 	}
@@ -288,6 +288,18 @@ func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 	switch k.auth {
 	case authDatadog:
 		r.datadog(rs, fr, at)
+	case authJWT:
+		if fr.JWT == nil {
+			bad("sender", "sender jwt needs jwt: {jwks, issuer, audience} (the key set and the claims every token must carry)")
+		}
+		if fr.Secrets != nil {
+			bad("secrets", "sender jwt takes no secrets: its keys come from jwt.jwks")
+		}
+		r.jwt(rs, fr, at)
+	case authAuthorization:
+		if k.name == "alertmanager" {
+			r.jwt(rs, fr, at)
+		}
 	case authBasic:
 		if fr.User == "" {
 			bad("sender", "sender basic needs user: (the user name) and secrets: (the password)")
@@ -299,7 +311,8 @@ func (r *resolver) route(fr *fileRoute, i int, top *upstreamSpec) *routeSpec {
 		}
 		rs.header = fr.Header
 	}
-	if fr.Secrets == nil && !(k.auth == authDatadog && fr.JWT != nil && fr.User == "") {
+	jwtOnly := fr.JWT != nil && ((k.auth == authDatadog && fr.User == "") || k.auth == authJWT || k.name == "alertmanager")
+	if fr.Secrets == nil && !jwtOnly && k.auth != authJWT {
 		bad("sender", "no secrets: say where they come from with secrets: {env: NAME} or secrets: {file: PATH}")
 	}
 	if k.auth == authHMAC {
@@ -392,6 +405,12 @@ func (r *resolver) datadog(rs *routeSpec, fr *fileRoute, at func(...any) []any) 
 	case fr.User == "" && fr.JWT == nil:
 		r.errorf(at("sender"), "route %s: datadog needs user: and secrets: (Basic), jwt: (OAuth bearer tokens), or both", fr.Path)
 	}
+	r.jwt(rs, fr, at)
+}
+
+// jwt reads a route's jwt: settings (JWT bearer tokens checked against a
+// JWKS) into rs, if it has them.
+func (r *resolver) jwt(rs *routeSpec, fr *fileRoute, at func(...any) []any) {
 	if fr.JWT == nil {
 		return
 	}

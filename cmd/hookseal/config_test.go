@@ -86,6 +86,9 @@ func TestProxyConfigErrors(t *testing.T) {
 		{"coalesce without order", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    coalesce: true\n", 7, "needs order: true"},
 		{"coalesce without an inbox", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    order: true\n    coalesce: true\n", 8, "the inbox, which is turned off"},
 		{"log_noise_every zero", head + "log_noise_every: 0\n" + checkly, 3, "log_noise_every must be 1"},
+		{"jwt sender without jwt", head + "routes:\n  - path: /j\n    sender: jwt\n", 5, "sender jwt needs jwt:"},
+		{"jwt sender with secrets", head + "routes:\n  - path: /j\n    sender: jwt\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    jwt: {jwks: keys.json, issuer: i, audience: [a]}\n", 6, "sender jwt takes no secrets"},
+		{"jwt on a checkly route", head + "routes:\n  - path: /c\n    sender: checkly\n    secrets: {env: CHECKLY_WEBHOOK_SECRET}\n    jwt: {jwks: keys.json, issuer: i, audience: [a]}\n", 7, "jwt is not a setting of sender checkly (it is one of datadog, alertmanager, jwt)"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ const (
 	authBasic                         // HTTP Basic credentials (Datadog)
 	authToken                         // a verbatim value in a header the config file names
 	authDatadog                       // Basic credentials and/or a JWT bearer token
+	authJWT                           // a JWT bearer token checked against a JWKS (the config's jwt sender)
 )
 
 // provider is one sender the sign, send and verify commands know.

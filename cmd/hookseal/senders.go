@@ -51,6 +51,7 @@ var senderKinds = []*senderKind{
 	{name: "stripe", auth: authHMAC, route: typedRoute[rawBody]},
 	{name: "standardwebhooks", auth: authHMAC, route: typedRoute[rawBody]},
 	{name: "hmac", auth: authHMAC, configurable: true, route: typedRoute[rawBody]},
+	{name: "jwt", auth: authJWT, configurable: true, route: typedRoute[rawBody]},
 	{name: "token", auth: authToken, configurable: true, route: typedRoute[rawBody]},
 	{name: "basic", auth: authBasic, configurable: true, route: typedRoute[rawBody]},
 }
@@ -111,14 +112,39 @@ func (rs *routeSpec) verifier(clock func() time.Time) (verify.Verifier, io.Close
 		v, err := hmacVerifier(rs.sender.name, rs.scheme, rs.secrets)
 		return v, nil, err
 	case authAuthorization:
-		v, err := verify.Authorization(rs.provider, rs.secrets)
-		if err != nil || rs.sender.name != "alertmanager" {
+		if rs.sender.name != "alertmanager" {
+			v, err := verify.Authorization(rs.provider, rs.secrets)
 			return v, nil, err
+		}
+		// Alertmanager: a verbatim Authorization value (a bearer token,
+		// Basic credentials), an OAuth2 JWT (its http_config's oauth2), or
+		// either.
+		var vs []verify.Verifier
+		if len(rs.secrets) > 0 {
+			a, err := verify.Authorization(rs.provider, rs.secrets)
+			if err != nil {
+				return nil, nil, err
+			}
+			vs = append(vs, a)
+		}
+		j, closer, err := rs.jwtVerifier(clock)
+		if err != nil {
+			return nil, nil, err
+		}
+		if j != nil {
+			vs = append(vs, j)
+		}
+		v, err := anyOf(vs)
+		if err != nil {
+			return nil, closer, err
 		}
 		// Alertmanager re-sends an unchanged group's notification, byte
 		// for byte, every repeat_interval: tell a due repeat from a retry.
 		r, err := verify.Repeating(v, rs.repeatInterval())
-		return r, nil, err
+		return r, closer, err
+	case authJWT:
+		j, closer, err := rs.jwtVerifier(clock)
+		return j, closer, err
 	case authToken:
 		v, err := verify.Token(rs.provider, rs.header, rs.secrets)
 		return v, nil, err
@@ -135,22 +161,38 @@ func (rs *routeSpec) verifier(clock func() time.Time) (verify.Verifier, io.Close
 		}
 		vs = append(vs, b)
 	}
-	var closer io.Closer
-	if rs.jwt != nil {
-		jc := *rs.jwt
-		jc.Now = clock // exp and nbf on the receiver's clock
-		j, err := jwt.New(rs.provider, jc)
-		if err != nil {
-			return nil, nil, fmt.Errorf("JWT settings (%s): %w", rs.jwtFlags, err)
-		}
-		closer = j
+	j, closer, err := rs.jwtVerifier(clock)
+	if err != nil {
+		return nil, nil, err
+	}
+	if j != nil {
 		vs = append(vs, j)
 	}
-	if len(vs) == 1 {
-		return vs[0], closer, nil
-	}
-	v, err := verify.AnyOf(vs...)
+	v, err := anyOf(vs)
 	return v, closer, err
+}
+
+// jwtVerifier builds the route's JWT verifier, or nil without JWT
+// settings. It fetches its key set in the background: the Closer stops it.
+func (rs *routeSpec) jwtVerifier(clock func() time.Time) (verify.Verifier, io.Closer, error) {
+	if rs.jwt == nil {
+		return nil, nil, nil
+	}
+	jc := *rs.jwt
+	jc.Now = clock // exp and nbf on the receiver's clock
+	j, err := jwt.New(rs.provider, jc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("JWT settings (%s): %w", rs.jwtFlags, err)
+	}
+	return j, j, nil
+}
+
+// anyOf is the one verifier of vs, or one accepting what any of them does.
+func anyOf(vs []verify.Verifier) (verify.Verifier, error) {
+	if len(vs) == 1 {
+		return vs[0], nil
+	}
+	return verify.AnyOf(vs...)
 }
 
 // credentials pairs the route's user with each password.
