@@ -728,3 +728,42 @@ func deadLetter(tb testing.TB) *Scenario {
 	}
 	return sc
 }
+
+// Delivery is one signed Checkly delivery, body and headers, for
+// benchmarks that drive a route in process.
+type Delivery struct {
+	Body   []byte
+	Header http.Header
+}
+
+// Deliveries signs n distinct Checkly alerts with Secret, each of a check
+// of its own, started half an hour ago and sent now: fresh for a run far
+// shorter than the freshness window.
+func Deliveries(tb testing.TB, n int) []Delivery {
+	tb.Helper()
+	now := time.Now()
+	out := make([]Delivery, n)
+	for i := range out {
+		body := AlertBody(checkly.AlertFailure, fmt.Sprintf("check-%d", i), now.Add(-time.Hour/2))
+		h, err := verify.ChecklyScheme().Sign(body, verify.SignOptions{Timestamp: now}, Secret)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		h.Set("Content-Type", "application/json")
+		out[i] = Delivery{Body: body, Header: h}
+	}
+	return out
+}
+
+// Serve posts d to h in process and reports an error on tb unless the
+// answer's outcome is want. It never stops the test, so goroutines of
+// b.RunParallel may call it.
+func (d Delivery) Serve(tb testing.TB, h http.Handler, want middleware.Outcome) {
+	req := httptest.NewRequest(http.MethodPost, "/checkly", bytes.NewReader(d.Body))
+	req.Header = d.Header
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if got := middleware.Outcome(w.Header().Get(middleware.OutcomeHeader)); got != want {
+		tb.Errorf("answered %s, want %s", got, want)
+	}
+}

@@ -1,11 +1,9 @@
 package boltstore_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +14,6 @@ import (
 	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	"github.com/hookseal/hookseal/store"
 	boltstore "github.com/hookseal/hookseal/store/bolt"
-	"github.com/hookseal/hookseal/verify"
 )
 
 // What the inbox costs a sender, at the route: the time from a signed
@@ -26,39 +23,6 @@ import (
 // fsync'd. make bench prints hookseal/floor for each pair.
 //
 //	go test -run '^$' -bench 'Accept|Drain' -benchmem
-
-// signedDelivery is one distinct delivery: its body and headers.
-type signedDelivery struct {
-	body   []byte
-	header http.Header
-}
-
-// deliveries signs n distinct Checkly alerts.
-func deliveries(b *testing.B, n int) []signedDelivery {
-	now := time.Now()
-	out := make([]signedDelivery, n)
-	for i := range out {
-		// A check of its own each: AlertBody writes whole seconds.
-		body := middlewaretest.AlertBody(checkly.AlertFailure, fmt.Sprintf("check-%d", i), now.Add(-time.Hour/2))
-		h, err := verify.ChecklyScheme().Sign(body, verify.SignOptions{Timestamp: now}, middlewaretest.Secret)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h.Set("Content-Type", "application/json")
-		out[i] = signedDelivery{body, h}
-	}
-	return out
-}
-
-func (d signedDelivery) serve(b *testing.B, h http.Handler, want middleware.Outcome) {
-	req := httptest.NewRequest(http.MethodPost, "/checkly", bytes.NewReader(d.body))
-	req.Header = d.header
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	if got := middleware.Outcome(w.Header().Get(middleware.OutcomeHeader)); got != want {
-		b.Fatalf("answered %s, want %s", got, want)
-	}
-}
 
 // acceptRoutes are the two routes compared: inline, and with the file
 // inbox (its runner not running: only the sender's side is measured).
@@ -96,11 +60,11 @@ func BenchmarkAccept(b *testing.B) {
 	for _, name := range []string{"inline-floor", "file-inbox-hookseal"} {
 		b.Run(name, func(b *testing.B) {
 			rt := acceptRoutes(b)[name]
-			ds := deliveries(b, b.N)
+			ds := middlewaretest.Deliveries(b, b.N)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				ds[i].serve(b, rt.h, rt.want)
+				ds[i].Serve(b, rt.h, rt.want)
 			}
 		})
 	}
@@ -112,14 +76,14 @@ func BenchmarkAcceptParallel(b *testing.B) {
 	for _, name := range []string{"inline-floor", "file-inbox-hookseal"} {
 		b.Run(name, func(b *testing.B) {
 			rt := acceptRoutes(b)[name]
-			ds := deliveries(b, b.N)
+			ds := middlewaretest.Deliveries(b, b.N)
 			var next atomic.Int64
 			b.ReportAllocs()
 			b.SetParallelism(16)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					ds[next.Add(1)-1].serve(b, rt.h, rt.want)
+					ds[next.Add(1)-1].Serve(b, rt.h, rt.want)
 				}
 			})
 		})

@@ -1,14 +1,10 @@
 package redisstore_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/inbox"
@@ -16,7 +12,6 @@ import (
 	"github.com/hookseal/hookseal/middleware/middlewaretest"
 	"github.com/hookseal/hookseal/store"
 	redisstore "github.com/hookseal/hookseal/store/redis"
-	"github.com/hookseal/hookseal/verify"
 )
 
 // What the Redis inbox costs a sender, at the route: the time from a
@@ -27,38 +22,6 @@ import (
 // the same pair for the file inbox; make bench prints hookseal/floor.
 //
 //	go test -run '^$' -bench 'RouteAccept' -benchmem
-
-type signedDelivery struct {
-	body   []byte
-	header http.Header
-}
-
-// routeDeliveries signs n distinct Checkly alerts, each of a check of its
-// own.
-func routeDeliveries(b *testing.B, n int) []signedDelivery {
-	now := time.Now()
-	out := make([]signedDelivery, n)
-	for i := range out {
-		body := middlewaretest.AlertBody(checkly.AlertFailure, fmt.Sprintf("check-%d", i), now.Add(-time.Hour/2))
-		h, err := verify.ChecklyScheme().Sign(body, verify.SignOptions{Timestamp: now}, middlewaretest.Secret)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h.Set("Content-Type", "application/json")
-		out[i] = signedDelivery{body, h}
-	}
-	return out
-}
-
-func (d signedDelivery) serve(b *testing.B, h http.Handler, want middleware.Outcome) {
-	req := httptest.NewRequest(http.MethodPost, "/checkly", bytes.NewReader(d.body))
-	req.Header = d.header
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	if got := middleware.Outcome(w.Header().Get(middleware.OutcomeHeader)); got != want {
-		b.Errorf("answered %s, want %s", got, want)
-	}
-}
 
 // routeUnderBench returns the route named: inline on memory (the floor),
 // or with the Redis inbox and the Redis store (its runner not running:
@@ -100,11 +63,11 @@ func BenchmarkRouteAccept(b *testing.B) {
 	for _, name := range []string{"inline-floor", "redis-inbox-hookseal"} {
 		b.Run(name, func(b *testing.B) {
 			h, want := routeUnderBench(b, name)
-			ds := routeDeliveries(b, b.N)
+			ds := middlewaretest.Deliveries(b, b.N)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				ds[i].serve(b, h, want)
+				ds[i].Serve(b, h, want)
 			}
 		})
 	}
@@ -115,14 +78,14 @@ func BenchmarkRouteAcceptParallel(b *testing.B) {
 	for _, name := range []string{"inline-floor", "redis-inbox-hookseal"} {
 		b.Run(name, func(b *testing.B) {
 			h, want := routeUnderBench(b, name)
-			ds := routeDeliveries(b, b.N)
+			ds := middlewaretest.Deliveries(b, b.N)
 			var next atomic.Int64
 			b.ReportAllocs()
 			b.SetParallelism(16)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					ds[next.Add(1)-1].serve(b, h, want)
+					ds[next.Add(1)-1].Serve(b, h, want)
 				}
 			})
 		})
