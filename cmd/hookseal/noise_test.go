@@ -16,7 +16,7 @@ func TestListenSamplesNoiseAndCountsIt(t *testing.T) {
 	t.Parallel()
 	p := startListen(t, []string{tChecklyEnv}, "--admin", "127.0.0.1:0", "--log-noise-every", "3")
 	now := time.Now()
-	for i := range 6 {
+	for range 6 {
 		if status, outcome := post(t, p.url("/wp-login.php"), []byte(`{}`), nil); status != 404 || outcome != "not_found" {
 			t.Fatalf("unknown path: %d %s", status, outcome)
 		}
@@ -24,7 +24,6 @@ func TestListenSamplesNoiseAndCountsIt(t *testing.T) {
 		if _, outcome := post(t, p.url("/checkly"), body, signedHeader(t, hooktest.Checkly("guessed"), body, now)); outcome != "unauthenticated" {
 			t.Fatalf("wrong secret: %s", outcome)
 		}
-		_ = i
 	}
 	body, h := checklyDelivery(t, "ALERT_FAILURE", "check-ok", now.Add(-time.Minute))
 	if _, outcome := post(t, p.url("/checkly"), body, h); outcome != "processed" {
