@@ -17,11 +17,12 @@ import (
 const modulePath = "github.com/hookseal/hookseal"
 
 type goMod struct {
-	dir      string // relative to the repository root, "." for the core
-	module   string
-	goDir    string            // the go directive
-	requires map[string]string // hookseal module path → version
-	replaces map[string]string // hookseal module path → replacement directory
+	dir        string // relative to the repository root, "." for the core
+	module     string
+	goDir      string            // the go directive
+	requires   map[string]string // hookseal module path → version
+	thirdParty map[string]string // any other required module path → version
+	replaces   map[string]string // hookseal module path → replacement directory
 }
 
 func root(t *testing.T) string {
@@ -66,7 +67,7 @@ func parse(t *testing.T, path, dir string) goMod {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m := goMod{dir: dir, requires: map[string]string{}, replaces: map[string]string{}}
+	m := goMod{dir: dir, requires: map[string]string{}, thirdParty: map[string]string{}, replaces: map[string]string{}}
 	block := ""
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -97,6 +98,8 @@ func parse(t *testing.T, path, dir string) goMod {
 			m.goDir = fields[0]
 		case verb == "require" && len(fields) == 2 && strings.HasPrefix(fields[0], modulePath):
 			m.requires[fields[0]] = fields[1]
+		case verb == "require" && len(fields) == 2:
+			m.thirdParty[fields[0]] = fields[1]
 		case verb == "replace" && len(fields) == 3 && fields[1] == "=>" && strings.HasPrefix(fields[0], modulePath):
 			m.replaces[fields[0]] = fields[2]
 		}
@@ -151,6 +154,23 @@ func TestGoModsAgree(t *testing.T) {
 		for dep := range m.replaces {
 			if _, ok := m.requires[dep]; !ok {
 				t.Errorf("%s replaces %s but does not require it", m.dir, dep)
+			}
+		}
+	}
+
+	// A dependency two modules share is required at one version: a
+	// package compiled for one module is then a build-cache hit for the
+	// next, which is most of what a cold "make test" costs (with two
+	// versions of golang.org/x/net, everything above it, quic-go and gin
+	// included, compiled twice), and users who import several hookseal
+	// modules get the versions they were tested with.
+	seen := map[string]goMod{}
+	for _, m := range mods {
+		for dep, v := range m.thirdParty {
+			if first, ok := seen[dep]; ok && first.thirdParty[dep] != v {
+				t.Errorf("%s requires %s %s, %s requires %s: one version in every go.mod", first.dir, dep, first.thirdParty[dep], m.dir, v)
+			} else if !ok {
+				seen[dep] = m
 			}
 		}
 	}

@@ -11,5 +11,5 @@ require (
 
 require (
 	github.com/go-json-experiment/json v1.27.2 // indirect
-	golang.org/x/sys v0.45.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
 )
