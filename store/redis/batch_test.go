@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -407,14 +405,6 @@ func TestBatchHungRedisFailsEachCallerAtItsBudget(t *testing.T) {
 			warmUp(t, s, p)
 			p.SetDelay(time.Minute)
 			stalled := startStallProbe()
-			if kind.name == "deadline-aware" {
-				go func() {
-					time.Sleep(3400 * time.Millisecond)
-					f, _ := os.Create("/tmp/gdump.txt")
-					pprof.Lookup("goroutine").WriteTo(f, 1)
-					f.Close()
-				}()
-			}
 			type outcome struct {
 				i         int
 				took, due time.Duration
