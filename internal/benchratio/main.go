@@ -6,11 +6,16 @@
 //
 // The sub-benchmark's last name element says which is which: one containing
 // "hookseal" is the subject, one containing "floor" a baseline; the rest of
-// the name groups them. With -count above 1, each benchmark's ns/op is the
-// median of its runs, as benchstat takes it, so one run slowed by a
-// neighbour on a shared machine does not move the ratio. Absolute times on
-// a shared machine are noise, ratios from one run are not: `make bench`
-// prints both.
+// the name groups them. A benchmark that appears several times (the input
+// holds several rounds) is paired by round: the i-th hookseal run with the
+// i-th run of the floor, and the ratio is the median of those same-round
+// ratios. `make bench` runs BENCHCOUNT rounds of -count=1, so within a
+// round each subject runs right beside its floors, and a machine that
+// slows down for a minute (a neighbour on a shared host) slows both sides
+// of a ratio instead of moving it: with -count=N in one go test, the N
+// runs of the subject all come before the N runs of each floor. Absolute
+// times on a shared machine are noise, ratios from one run are not: `make
+// bench` prints both.
 //
 // A row with a goal (see goals) says whether the run meets it.
 package main
@@ -34,14 +39,26 @@ func main() {
 	}
 }
 
-// result is one benchmark's ns/op, one value per run (-count).
+// result is one benchmark's ns/op, one value per round (or run of -count),
+// in the order of the input.
 type result struct {
 	ns []float64
 }
 
-// median is the middle run's ns/op, or the mean of the middle two.
-func (r *result) median() float64 {
-	s := slices.Sorted(slices.Values(r.ns))
+// ratio is the median of subject's ns/op over floor's, round by round,
+// over the rounds both have.
+func ratio(subject, floor *result) float64 {
+	n := min(len(subject.ns), len(floor.ns))
+	ratios := make([]float64, n)
+	for i := range n {
+		ratios[i] = subject.ns[i] / floor.ns[i]
+	}
+	return median(ratios)
+}
+
+// median is the middle value, or the mean of the middle two.
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
 	if n := len(s); n%2 == 0 {
 		return (s[n/2-1] + s[n/2]) / 2
 	}
@@ -156,7 +173,7 @@ func run(in io.Reader, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "hookseal's ns/op as a ratio of the floor's (below 1 is faster than the floor):")
 	for _, r := range rows {
-		ratio := results[r.subject].median() / results[r.floor].median()
+		ratio := ratio(results[r.subject], results[r.floor])
 		group := strings.TrimPrefix(r.group, "github.com/hookseal/hookseal/")
 		floor := r.floor[strings.LastIndexByte(r.floor, '/')+1:]
 		line := fmt.Sprintf("  %-60s %-40s %5.2fx time  %5.2fx throughput",
