@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hookseal/hookseal/event/checkly"
+	"github.com/hookseal/hookseal/internal/crashreceiver"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/middleware/middlewaretest"
 )
@@ -208,14 +209,9 @@ func crashSetup(t *testing.T) (bin, db string, down *downstream) {
 // finish: after the restart every accepted alert is handled, once.
 func TestCrashAfterAccepted(t *testing.T) {
 	bin, db, down := crashSetup(t)
-	gate := make(chan struct{})
-	down.setDecide(func(_ http.ResponseWriter, r *http.Request, _ run) bool {
-		select { // hold every call until the gate opens
-		case <-gate:
-			return true
-		case <-r.Context().Done():
-			return false
-		}
+	gate := crashreceiver.NewGate()
+	down.setDecide(func(_ http.ResponseWriter, r *http.Request, rn run) bool {
+		return gate.Hold(r.Context(), rn.Receiver) // every call waits for the gate
 	})
 	rcv := startReceiver(t, bin, db, down)
 	started := time.Now().Add(-time.Minute).Truncate(time.Second)
@@ -225,7 +221,10 @@ func TestCrashAfterAccepted(t *testing.T) {
 		}
 	}
 	rcv.kill()
-	close(gate)
+	if err := gate.WaitReleased(rcv.cmd.Process.Pid, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	gate.Open()
 	startReceiver(t, bin, db, down)
 	runs := down.waitFor(t, 30*time.Second, "all five handled", func(runs []run) bool { return len(byEvent(runs)) == 5 })
 	time.Sleep(500 * time.Millisecond) // nothing more may come

@@ -320,14 +320,9 @@ func restartAndServe(t *testing.T, s *crashSetup, before int, check string, star
 // replica is restarted: it runs nothing again, and serves.
 func TestCrashAfterAccepted(t *testing.T) {
 	s := newCrashSetup(t)
-	gate := make(chan struct{})
-	s.down.setDecide(func(_ http.ResponseWriter, r *http.Request, _ crashRun) bool {
-		select { // hold every call until the gate opens
-		case <-gate:
-			return true
-		case <-r.Context().Done():
-			return false
-		}
+	gate := crashreceiver.NewGate()
+	s.down.setDecide(func(_ http.ResponseWriter, r *http.Request, rn crashRun) bool {
+		return gate.Hold(r.Context(), rn.Receiver) // every call waits for the gate
 	})
 	rs := [2]*crashReceiver{s.start(t), s.start(t)}
 	killed, survivor := rs[0], rs[1]
@@ -345,7 +340,10 @@ func TestCrashAfterAccepted(t *testing.T) {
 	})
 	killed.kill()
 	killedAt := time.Now()
-	close(gate)
+	if err := gate.WaitReleased(killed.pid, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	gate.Open()
 	s.down.waitFor(t, 30*time.Second, "all six handled", func(_, runs []crashRun) bool {
 		return len(crashByEvent(runs)) == n
 	})
