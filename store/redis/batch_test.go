@@ -295,6 +295,7 @@ func TestBatchExpiredBudgetFailsOnlyItsCaller(t *testing.T) {
 	srv := needRedis(t)
 	for _, kind := range clientKinds {
 		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel() // each kind has its own proxy and store: they wait side by side
 			p := redistest.StartDelayProxy(t, srv.Addr, 0)
 			raw := newClient(t, srv.Addr)
 			prefix := uniquePrefix(t)
@@ -399,6 +400,7 @@ func TestBatchHungRedisFailsEachCallerAtItsBudget(t *testing.T) {
 	srv := needRedis(t)
 	for _, kind := range clientKinds {
 		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel() // each kind has its own proxy and store: they wait side by side
 			p := redistest.StartDelayProxy(t, srv.Addr, 0)
 			const budget = 3 * time.Second
 			s, h := batchStore(t, kind.new(t, p.Addr), redisstore.WithTimeout(budget), redisstore.WithMaxPipelines(2))

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -358,7 +360,6 @@ func TestInboxMemoryPerEntry(t *testing.T) {
 		}
 		return e
 	}
-	var err error
 	measure := func(name string, resource bool, bound int64) {
 		what := "pending, no resource"
 		if resource {
@@ -370,11 +371,10 @@ func TestInboxMemoryPerEntry(t *testing.T) {
 		}
 		start := used()
 		before := start
-		for i := range n {
-			if _, _, err := ib.Append(ctx, entry(i, resource)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		inParallel(t, n, func(i int) error {
+			_, _, err := ib.Append(ctx, entry(i, resource))
+			return err
+		})
 		per := (used() - before) / n
 		overhead := per - int64(len(body))
 		t.Logf("%s: %d bytes per entry, %d besides its %d-byte body", what, per, overhead, len(body))
@@ -385,30 +385,64 @@ func TestInboxMemoryPerEntry(t *testing.T) {
 		var leases []inbox.Lease
 		if !resource {
 			before = used()
-			for range n {
-				l, err := ib.Lease(ctx, time.Minute)
-				if err != nil {
-					t.Fatal(err)
-				}
-				leases = append(leases, l)
-			}
+			leases = make([]inbox.Lease, n)
+			inParallel(t, n, func(i int) (err error) {
+				leases[i], err = ib.Lease(ctx, time.Minute)
+				return err
+			})
 			t.Logf("%s: a lease adds %d bytes", what, (used()-before)/n)
 		}
 		// Handled: what remains is the remembered key.
-		for i := range n {
-			var l inbox.Lease
+		inParallel(t, n, func(i int) error {
 			if leases != nil {
-				l = leases[i]
-			} else if l, err = ib.Lease(ctx, time.Minute); err != nil {
-				t.Fatal(err)
+				return ib.Ack(ctx, leases[i])
 			}
-			if err := ib.Ack(ctx, l); err != nil {
-				t.Fatal(err)
+			// A resource runs one entry at a time: a worker leases
+			// whichever is ready (at most one per resource), and retries
+			// while every ready one is another worker's.
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				l, err := ib.Lease(ctx, time.Minute)
+				if errors.Is(err, inbox.ErrEmpty) && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				return ib.Ack(ctx, l)
 			}
-		}
+		})
 		t.Logf("%s, handled: %d bytes per remembered key", what, (used()-start)/n)
 	}
 	// Names as short as a route's: the server is this test's alone.
 	measure("checkly", false, 1100)
 	measure("checkly-r", true, 1200)
+}
+
+// inParallel runs fn(0) … fn(n-1) on 16 goroutines, as a busy receiver's
+// deliveries and workers call the inbox (and so through its pipelines:
+// one at a time, the 30,000 round trips of TestInboxMemoryPerEntry took
+// most of its 7 s), and fails t with the first error.
+func inParallel(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+		errs = make(chan error, 16)
+	)
+	for range 16 {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
 }

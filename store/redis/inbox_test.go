@@ -30,6 +30,7 @@ func TestInboxContract(t *testing.T) {
 // touches the one slot of its inbox's hash tag, and the inboxes of the
 // subtests land on different nodes.
 func TestInboxContractCluster(t *testing.T) {
+	t.Parallel() // its own cluster: its start-up waits for gossip beside other tests
 	cl := redistest.StartCluster(t, 3)
 	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs})
 	t.Cleanup(func() { client.Close() })

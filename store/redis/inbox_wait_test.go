@@ -31,6 +31,7 @@ func TestInboxWaitReplicas(t *testing.T) {
 // the inbox's slot, on the connection that wrote, or it would count
 // another primary's replicas (here: none).
 func TestInboxWaitReplicasCluster(t *testing.T) {
+	t.Parallel() // its own cluster: its start-up waits for gossip beside other tests
 	cl := redistest.StartCluster(t, 3)
 	name := uniqueName(t)
 	primary, err := cl.PrimaryFor("{" + name + "}")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestStartCluster(t *testing.T) {
+	t.Parallel() // its own cluster: its start-up waits for gossip beside the other
 	var addrs []string
 	t.Run("cluster", func(t *testing.T) {
 		c := redistest.StartCluster(t, 3)
@@ -52,6 +53,7 @@ func TestStartCluster(t *testing.T) {
 }
 
 func TestClusterStartReplica(t *testing.T) {
+	t.Parallel() // its own cluster: its start-up waits for gossip beside the other
 	c := redistest.StartCluster(t, 2)
 	p, err := c.PrimaryFor("k")
 	if err != nil {
