@@ -100,6 +100,9 @@ bench:
 ## -round-n deliveries or -round-time), and prints per count the median of
 ## the same-round ratios listen/floor (goal 0.95) and each server's CPU per
 ## request; -cpuprofile DIR writes both servers' CPU profiles there.
+## With -pair inbox the rounds compare listen inline with listen on its file
+## inbox (goal 0.5), with -pair redis (and -redis URL) listen on memory with
+## listen on Redis (goal 0.7).
 LOADFLAGS ?=
 load:
 	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \

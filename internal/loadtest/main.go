@@ -90,6 +90,7 @@ func main() {
 		redisURL  = flag.String("redis", os.Getenv("HOOKSEAL_REDIS_URL"), "also run hookseal listen with its state in the Redis this `URL` names (default $HOOKSEAL_REDIS_URL), "+
 			"and compare it with listen on its memory store")
 		redisGoal = flag.Float64("redis-goal", 0.7, "throughput ratio listen on Redis / listen on memory to report as met")
+		pair      = flag.String("pair", "floor", "with -rounds: what the rounds compare: floor (the floor and listen), inbox (listen inline and with its file inbox) or redis (listen on memory and on -redis)")
 		order     = flag.Bool("order", false, "run listen with --order (ordering state: one more store call per delivery without a combined claim and advance)")
 	)
 	flag.Func("listen-env", "`KEY=VALUE` added to hookseal listen's environment, such as GOGC=400 (repeatable; for experiments)", func(kv string) error {
@@ -128,14 +129,18 @@ func main() {
 		*rounds = 5
 	}
 	if *rounds > 0 {
-		g := 0.95
+		g := map[string]float64{"floor": 0.95, "inbox": *inboxGoal, "redis": *redisGoal}[*pair]
 		flag.Visit(func(f *flag.Flag) {
 			if f.Name == "goal" {
 				g = *goal
 			}
 		})
+		if *pair == "redis" && *redisURL == "" {
+			fmt.Fprintln(os.Stderr, "loadtest: -pair redis needs -redis URL (or HOOKSEAL_REDIS_URL)")
+			os.Exit(2)
+		}
 		o := roundsOpts{bin: *bin, conns: conns, rounds: *rounds, n: *roundN, warm: *warm, roundTime: *roundTime,
-			limit: *limit, tampered: *tampered, goal: g}
+			limit: *limit, tampered: *tampered, goal: g, pair: *pair, redisURL: *redisURL}
 		if err := runRounds(o); err != nil {
 			fmt.Fprintln(os.Stderr, "loadtest:", err)
 			os.Exit(1)

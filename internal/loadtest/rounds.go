@@ -11,14 +11,18 @@ import (
 	"time"
 )
 
-// Alternating rounds (-rounds, or -c with a list): one floor and one
-// listen process serve the whole run. Each round runs, at every connection
-// count, the floor and then listen (the other way round in every other
+// Alternating rounds (-rounds, or -c with a list): two processes serve
+// the whole run, a baseline and a subject (-pair): the floor and listen,
+// listen inline and listen with its file inbox, or listen on its memory
+// store and listen on Redis. Each round runs, at every connection count,
+// the baseline and then the subject (the other way round in every other
 // round and connection count), on the same freshly signed deliveries, each
 // for at most -round-n deliveries or -round-time; the throughput ratio of a
-// connection count is the median over rounds of listen/floor within one
-// round, so drift in what else the machine is doing moves both sides of
-// each ratio alike.
+// connection count is the median over rounds of subject/baseline within
+// one round, so drift in what else the machine is doing moves both sides
+// of each ratio alike. A file inbox runs its entries after answering: the
+// next run starts once it has run them all, so its runner's backlog is
+// never the next run's load.
 
 // roundsOpts are the flags of an alternating-rounds run.
 type roundsOpts struct {
@@ -28,6 +32,15 @@ type roundsOpts struct {
 	roundTime       time.Duration
 	limit           time.Duration
 	tampered, goal  float64
+	pair            string // floor, inbox or redis
+	redisURL        string // with pair redis
+}
+
+// pairs are -pair's values: what each compares.
+var pairs = map[string]string{
+	"floor": "the floor and hookseal listen",
+	"inbox": "hookseal listen inline and with its file inbox",
+	"redis": "hookseal listen on its memory store and on the Redis of -redis",
 }
 
 // parseConns reads -c: one positive count, or a comma-separated list.
@@ -59,6 +72,77 @@ type roundServer struct {
 	requests int
 	total    time.Duration
 	pid      int
+
+	listen bool     // hookseal listen: prints one line per event it processed
+	inbox  bool     // ...after answering, from its inbox
+	lines  []string // what listen printed, once stopped
+}
+
+func newRoundServer(name string, srv *server, want string) *roundServer {
+	return &roundServer{name: name, srv: srv, want: want, listen: want != "",
+		clients: map[int]*http.Client{}, runs: map[int][]*report{}, cpu: map[int]time.Duration{}}
+}
+
+// stop stops the process, keeping what listen printed; stopping a
+// stopped one does nothing.
+func (rs *roundServer) stop() error {
+	if rs.srv == nil {
+		return nil
+	}
+	rs.closeClients()
+	srv := rs.srv
+	rs.srv = nil
+	if !rs.listen {
+		srv.stop()
+		return nil
+	}
+	var err error
+	rs.lines, err = srv.stopListen()
+	return err
+}
+
+// startPair starts o.pair's baseline and subject.
+func startPair(o roundsOpts, dir string) (base, subj *roundServer, err error) {
+	switch o.pair {
+	case "floor":
+		f, err := startFloor()
+		if err != nil {
+			return nil, nil, err
+		}
+		base = newRoundServer("floor", f, "")
+		l, err := startListen(o.bin, listenArgs...)
+		if err != nil {
+			_ = base.stop()
+			return nil, nil, err
+		}
+		return base, newRoundServer("listen", l, "processed"), nil
+	case "inbox", "redis":
+		l, err := startListen(o.bin, listenArgs...)
+		if err != nil {
+			return nil, nil, err
+		}
+		base = newRoundServer("listen", l, "processed")
+		var s *server
+		if o.pair == "inbox" {
+			// Room for every delivery of the run at once.
+			entries := 2 * len(o.conns) * (o.warm + o.rounds*o.n)
+			if s, err = startListenInbox(o.bin, dir, entries); err == nil {
+				subj = newRoundServer("listen-inbox", s, "accepted")
+				subj.inbox = true
+			}
+		} else {
+			prefix := fmt.Sprintf("hookseal-loadtest-%d:", time.Now().UnixNano())
+			if s, err = startListen(o.bin, append([]string{"--redis", o.redisURL, "--redis-prefix", prefix}, listenArgs...)...); err == nil {
+				subj = newRoundServer("listen-redis", s, "processed")
+			}
+		}
+		if err != nil {
+			_ = base.stop()
+			return nil, nil, err
+		}
+		return base, subj, nil
+	}
+	return nil, nil, fmt.Errorf("-pair %q: want one of floor, inbox, redis", o.pair)
 }
 
 func (rs *roundServer) client(conc int) *http.Client {
@@ -86,6 +170,11 @@ func (rs *roundServer) run(ds []delivery, conc int, o roundsOpts, warmup bool) (
 		budget = 0
 	}
 	r := send(rs.name, rs.client(conc), rs.srv.url, ds, conc, o.limit, budget, rs.want)
+	if rs.inbox {
+		// Its runner's work is part of what the run cost (the CPU
+		// below), not of how fast it answered (the report).
+		rs.srv.waitLines(rs.valid+r.ok, o.limit)
+	}
 	cpu1, cerr1 := processCPU(rs.srv.cmd.Process.Pid)
 	if len(r.problems) > 0 {
 		return nil, fmt.Errorf("%s at %d connections: %s", rs.name, conc, strings.Join(r.problems, "; "))
@@ -107,35 +196,21 @@ func (rs *roundServer) run(ds []delivery, conc int, o roundsOpts, warmup bool) (
 }
 
 func runRounds(o roundsOpts) (err error) {
-	floor, err := startFloor()
+	dir, err := os.MkdirTemp("", "hookseal-loadtest-rounds-")
 	if err != nil {
 		return err
 	}
-	fs := &roundServer{name: "floor", srv: floor, clients: map[int]*http.Client{}, runs: map[int][]*report{}, cpu: map[int]time.Duration{}}
+	defer os.RemoveAll(dir)
+	base, subj, err := startPair(o, dir)
+	if err != nil {
+		return err
+	}
+	both := []*roundServer{base, subj}
 	defer func() {
-		if fs.srv != nil {
-			fs.srv.stop()
+		for _, s := range both {
+			_ = s.stop()
 		}
 	}()
-	defer fs.closeClients()
-	hs, err := startListen(o.bin, listenArgs...)
-	if err != nil {
-		return err
-	}
-	ls := &roundServer{name: "listen", srv: hs, want: "processed", clients: map[int]*http.Client{}, runs: map[int][]*report{}, cpu: map[int]time.Duration{}}
-	stopped := false
-	var lines []string
-	stopListen := func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		ls.closeClients()
-		var err error
-		lines, err = hs.stopListen()
-		return err
-	}
-	defer func() { _ = stopListen() }()
 
 	// Deliveries are signed per round and connection count, just before
 	// they are sent: unique across the run (listen dedupes), and far
@@ -146,12 +221,12 @@ func runRounds(o roundsOpts) (err error) {
 		next += n
 		return ds
 	}
-	fmt.Printf("alternating rounds: %d rounds at %v connections; each run at most %d deliveries or %s\n", o.rounds, o.conns, o.n, o.roundTime)
+	fmt.Printf("alternating rounds of %s: %d rounds at %v connections; each run at most %d deliveries or %s\n", pairs[o.pair], o.rounds, o.conns, o.n, o.roundTime)
 	// Warm-up at each connection count: the processes, and each client's
 	// connections.
 	for _, c := range o.conns {
 		ds := batch(o.warm, 0)
-		for _, s := range []*roundServer{fs, ls} {
+		for _, s := range both {
 			if _, err := s.run(ds, c, o, true); err != nil {
 				return fmt.Errorf("warm-up: %w", err)
 			}
@@ -160,72 +235,77 @@ func runRounds(o roundsOpts) (err error) {
 	for round := range o.rounds {
 		for ci, c := range o.conns {
 			ds := batch(o.n, o.tampered)
-			order := []*roundServer{fs, ls}
+			order := []*roundServer{base, subj}
 			if (round+ci)%2 == 1 {
-				order = []*roundServer{ls, fs}
+				order = []*roundServer{subj, base}
 			}
 			for _, s := range order {
 				if _, err := s.run(ds, c, o, false); err != nil {
 					return err
 				}
 			}
-			f, l := fs.runs[c][round], ls.runs[c][round]
-			fmt.Printf("round %d/%d  c=%-4d %-6s first  floor %8.0f req/s  listen %8.0f req/s  ratio %.3f\n",
-				round+1, o.rounds, c, order[0].name, f.rps(), l.rps(), l.rps()/f.rps())
+			b, r := base.runs[c][round], subj.runs[c][round]
+			fmt.Printf("round %d/%d  c=%-4d %-12s first  %s %8.0f req/s  %s %8.0f req/s  ratio %.3f\n",
+				round+1, o.rounds, c, order[0].name, base.name, b.rps(), subj.name, r.rps(), r.rps()/b.rps())
 		}
 	}
-	for _, s := range []*roundServer{fs, ls} {
+	for _, s := range both {
 		s.pid = s.srv.cmd.Process.Pid
 		s.total, _ = processCPU(s.pid)
-	}
-	fs.closeClients()
-	fs.srv.stop()
-	fs.srv = nil
-	if err := stopListen(); err != nil {
-		return err
+		if err := s.stop(); err != nil {
+			return err
+		}
 	}
 
+	bcol, scol := base.name+" req/s", subj.name+" req/s"
+	bcpu, scpu := base.name+" CPU", subj.name+" CPU"
 	fmt.Println()
-	fmt.Printf("%-6s %12s %12s %8s %15s %11s %11s  %s\n", "conns", "floor req/s", "listen req/s", "ratio", "ratio min..max", "floor CPU", "listen CPU", "goal")
-	fmt.Printf("%-6s %12s %12s %8s %15s %11s %11s\n", "", "(median)", "(median)", "(median)", "", "per req", "per req")
+	fmt.Printf("%-6s %18s %18s %8s %15s %17s %17s  %s\n", "conns", bcol, scol, "ratio", "ratio min..max", bcpu, scpu, "goal")
+	fmt.Printf("%-6s %18s %18s %8s %15s %17s %17s\n", "", "(median)", "(median)", "(median)", "", "per req", "per req")
 	allMet := true
 	for _, c := range o.conns {
-		var fr, lr, ratios []float64
-		for i := range fs.runs[c] {
-			f, l := fs.runs[c][i], ls.runs[c][i]
-			fr, lr = append(fr, f.rps()), append(lr, l.rps())
-			ratios = append(ratios, l.rps()/f.rps())
+		var br, sr, ratios []float64
+		for i := range base.runs[c] {
+			b, r := base.runs[c][i], subj.runs[c][i]
+			br, sr = append(br, b.rps()), append(sr, r.rps())
+			ratios = append(ratios, r.rps()/b.rps())
 		}
 		m := median(ratios)
 		verdict := "met"
 		if m < o.goal {
 			verdict, allMet = "NOT met", false
 		}
-		fmt.Printf("%-6d %12.0f %12.0f %8.3f %7.3f..%-7.3f %11s %11s  >= %.2f %s\n", c, median(fr), median(lr), m,
-			slices.Min(ratios), slices.Max(ratios), perRequest(fs, c), perRequest(ls, c), o.goal, verdict)
+		fmt.Printf("%-6d %18.0f %18.0f %8.3f %7.3f..%-7.3f %17s %17s  >= %.2f %s\n", c, median(br), median(sr), m,
+			slices.Min(ratios), slices.Max(ratios), perRequest(base, c), perRequest(subj, c), o.goal, verdict)
 	}
 	summary := "every connection count meets the goal"
 	if !allMet {
 		summary = "goal NOT met at some connection count"
 	}
-	fmt.Printf("throughput ratio listen/floor, median of %d same-round ratios: %s\n", o.rounds, summary)
-	for _, s := range []*roundServer{fs, ls} {
+	fmt.Printf("throughput ratio %s/%s, median of %d same-round ratios: %s\n", subj.name, base.name, o.rounds, summary)
+	for _, s := range both {
 		fmt.Printf("%s (pid %d): %d requests answered, warm-ups included; process CPU %s\n", s.name, s.pid, s.requests, s.total)
 	}
 
-	// Correctness: every answer was checked as it came; listen's stdout
-	// holds exactly one line per valid delivery it answered processed.
+	// Correctness: every answer was checked as it came; each listen's
+	// stdout holds exactly one line per valid delivery it answered 200
+	// (processed, or accepted and then run by its inbox).
 	var problems []string
-	if len(lines) != ls.valid {
-		problems = append(problems, fmt.Sprintf("hookseal listen printed %d processed events, want %d (one per valid delivery it answered 200)", len(lines), ls.valid))
-	}
-	if dup := duplicates(lines); dup > 0 {
-		problems = append(problems, fmt.Sprintf("hookseal listen processed %d deliveries more than once", dup))
+	for _, s := range both {
+		if !s.listen {
+			continue
+		}
+		if len(s.lines) != s.valid {
+			problems = append(problems, fmt.Sprintf("%s printed %d processed events, want %d (one per valid delivery it answered 200)", s.name, len(s.lines), s.valid))
+		}
+		if dup := duplicates(s.lines); dup > 0 {
+			problems = append(problems, fmt.Sprintf("%s processed %d deliveries more than once", s.name, dup))
+		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
 	}
-	fmt.Printf("correct: 0 transport errors, every valid delivery processed once (%d stdout lines), every tampered one answered 401\n", len(lines))
+	fmt.Printf("correct: 0 transport errors, every valid delivery processed once (%d stdout lines), every tampered one answered 401\n", len(subj.lines))
 	return nil
 }
 
