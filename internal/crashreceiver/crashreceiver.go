@@ -4,8 +4,7 @@
 // Each backend's command (store/bolt/internal/crashreceiver,
 // store/redis/internal/crashreceiver) opens its inbox and store and calls
 // [Serve], so the crash tests of every backend kill the same receiver.
-// [Gate] is the tests' side: their downstream holds the receiver's calls
-// with it while a receiver is killed.
+// The tests' side (the downstream, the sender) is package crashtest.
 package crashreceiver
 
 import (

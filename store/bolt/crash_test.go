@@ -3,12 +3,9 @@ package boltstore_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookseal/hookseal/event/checkly"
-	"github.com/hookseal/hookseal/internal/crashreceiver"
+	"github.com/hookseal/hookseal/internal/crashreceiver/crashtest"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/middleware/middlewaretest"
 )
@@ -26,86 +22,6 @@ import (
 // The crash tests run internal/crashreceiver, a Checkly receiver whose
 // inbox and dedupe state live in one file, as a real process, and kill it
 // with SIGKILL at the points where a delivery could be lost or run twice.
-
-// run is what the downstream heard from one run of the handler.
-type run struct {
-	Key      string    `json:"key"`
-	Attempt  int       `json:"attempt"`
-	Check    string    `json:"check"`
-	Started  time.Time `json:"started"`
-	Receiver int       `json:"receiver"`
-}
-
-// event names one alert: its check and its time.
-func (r run) event() string { return r.Check + "@" + r.Started.UTC().Format(time.RFC3339) }
-
-// downstream is the service the receiver's handler calls. It records each
-// run it answers 200 to a receiver still connected; decide, when set, sees
-// each call first and returns whether to go on to that (it may answer and
-// record the call itself).
-type downstream struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	runs   []run
-	decide func(w http.ResponseWriter, r *http.Request, rn run) (record bool)
-}
-
-func newDownstream(t *testing.T) *downstream {
-	d := &downstream{}
-	d.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var rn run
-		if err := json.NewDecoder(r.Body).Decode(&rn); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		d.mu.Lock()
-		decide := d.decide
-		d.mu.Unlock()
-		if decide != nil && !decide(w, r, rn) {
-			return
-		}
-		if r.Context().Err() != nil {
-			return // the receiver died while we held its call: it never saw a success
-		}
-		d.record(rn)
-	}))
-	t.Cleanup(d.srv.Close)
-	return d
-}
-
-func (d *downstream) record(rn run) {
-	d.mu.Lock()
-	d.runs = append(d.runs, rn)
-	d.mu.Unlock()
-}
-
-func (d *downstream) setDecide(f func(w http.ResponseWriter, r *http.Request, rn run) bool) {
-	d.mu.Lock()
-	d.decide = f
-	d.mu.Unlock()
-}
-
-func (d *downstream) snapshot() []run {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]run(nil), d.runs...)
-}
-
-// waitFor waits up to timeout for the recorded runs to satisfy ok.
-func (d *downstream) waitFor(t *testing.T, timeout time.Duration, what string, ok func([]run) bool) []run {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		runs := d.snapshot()
-		if ok(runs) {
-			return runs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s; runs %+v", what, timeout, runs)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // receiverBinary builds internal/crashreceiver for the test (the build
 // cache makes every build after the first quick).
@@ -127,9 +43,9 @@ type receiver struct {
 
 // startReceiver starts a receiver on the file db calling down, and waits
 // until it listens.
-func startReceiver(t *testing.T, bin, db string, down *downstream) *receiver {
+func startReceiver(t *testing.T, bin, db string, down *crashtest.Downstream) *receiver {
 	t.Helper()
-	cmd := exec.Command(bin, "-db", db, "-downstream", down.srv.URL, "-secret", middlewaretest.Secret)
+	cmd := exec.Command(bin, "-db", db, "-downstream", down.URL(), "-secret", middlewaretest.Secret)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -158,65 +74,25 @@ func (r *receiver) kill() {
 	_ = r.cmd.Wait()
 }
 
-var client = &http.Client{Timeout: 5 * time.Second}
-
-// send delivers one alert as Checkly does, retrying (connection refused
-// while the receiver restarts, 409 while a dead life's claim runs out,
-// 503) until it is answered accepted or duplicate, for up to a minute.
-func send(t *testing.T, url func() string, check string, started time.Time) middleware.Outcome {
-	t.Helper()
-	body := middlewaretest.AlertBody(checkly.AlertFailure, check, started)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		resp, err := client.Do(middlewaretest.Sign(t, url(), body, time.Now()))
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			switch o := middleware.Outcome(resp.Header.Get(middleware.OutcomeHeader)); o {
-			case middleware.Accepted, middleware.Duplicate:
-				return o
-			case middleware.InFlight, middleware.StoreUnavailable, middleware.InboxFull, "":
-			default:
-				t.Errorf("%s: answered %d %s", check, resp.StatusCode, o)
-				return o
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s at %s: not accepted within a minute (last error %v)", check, started, err)
-			return ""
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// byEvent groups runs by the alert they ran.
-func byEvent(runs []run) map[string][]run {
-	m := map[string][]run{}
-	for _, r := range runs {
-		m[r.event()] = append(m[r.event()], r)
-	}
-	return m
-}
-
-func crashSetup(t *testing.T) (bin, db string, down *downstream) {
+func crashSetup(t *testing.T) (bin, db string, down *crashtest.Downstream) {
 	if testing.Short() {
 		t.Skip("crash tests build and kill a receiver process")
 	}
-	return receiverBinary(t), filepath.Join(t.TempDir(), "hookseal.db"), newDownstream(t)
+	return receiverBinary(t), filepath.Join(t.TempDir(), "hookseal.db"), crashtest.NewDownstream(t)
 }
 
 // (a) Killed right after answering accepted, before any handler could
 // finish: after the restart every accepted alert is handled, once.
 func TestCrashAfterAccepted(t *testing.T) {
 	bin, db, down := crashSetup(t)
-	gate := crashreceiver.NewGate()
-	down.setDecide(func(_ http.ResponseWriter, r *http.Request, rn run) bool {
+	gate := crashtest.NewGate()
+	down.SetDecide(func(_ http.ResponseWriter, r *http.Request, rn crashtest.Run) bool {
 		return gate.Hold(r.Context(), rn.Receiver) // every call waits for the gate
 	})
 	rcv := startReceiver(t, bin, db, down)
 	started := time.Now().Add(-time.Minute).Truncate(time.Second)
 	for i := range 5 {
-		if o := send(t, func() string { return rcv.url }, fmt.Sprintf("check-%d", i), started); o != middleware.Accepted {
+		if o := crashtest.Send(t, func() string { return rcv.url }, fmt.Sprintf("check-%d", i), started); o != middleware.Accepted {
 			t.Fatalf("check-%d: %s, want accepted", i, o)
 		}
 	}
@@ -226,9 +102,10 @@ func TestCrashAfterAccepted(t *testing.T) {
 	}
 	gate.Open()
 	startReceiver(t, bin, db, down)
-	runs := down.waitFor(t, 30*time.Second, "all five handled", func(runs []run) bool { return len(byEvent(runs)) == 5 })
+	runs := down.WaitFor(t, 30*time.Second, "all five handled", func(_, runs []crashtest.Run) bool { return len(crashtest.ByEvent(runs)) == 5 })
 	time.Sleep(500 * time.Millisecond) // nothing more may come
-	for ev, rs := range byEvent(down.snapshot()) {
+	_, all := down.Snapshot()
+	for ev, rs := range crashtest.ByEvent(all) {
 		if len(rs) != 1 {
 			t.Errorf("%s handled %d times: %+v", ev, len(rs), rs)
 		}
@@ -242,8 +119,8 @@ func TestCrashAfterAccepted(t *testing.T) {
 // restart, again, with the same idempotency key and the next attempt.
 func TestCrashMidHandler(t *testing.T) {
 	bin, db, down := crashSetup(t)
-	inCall := make(chan run, 1)
-	down.setDecide(func(_ http.ResponseWriter, r *http.Request, rn run) bool {
+	inCall := make(chan crashtest.Run, 1)
+	down.SetDecide(func(_ http.ResponseWriter, r *http.Request, rn crashtest.Run) bool {
 		select {
 		case inCall <- rn:
 		default:
@@ -253,14 +130,14 @@ func TestCrashMidHandler(t *testing.T) {
 	})
 	rcv := startReceiver(t, bin, db, down)
 	started := time.Now().Add(-time.Minute).Truncate(time.Second)
-	if o := send(t, func() string { return rcv.url }, "check-b", started); o != middleware.Accepted {
+	if o := crashtest.Send(t, func() string { return rcv.url }, "check-b", started); o != middleware.Accepted {
 		t.Fatalf("%s, want accepted", o)
 	}
 	first := <-inCall
 	rcv.kill()
-	down.setDecide(nil)
+	down.SetDecide(nil)
 	startReceiver(t, bin, db, down)
-	runs := down.waitFor(t, 30*time.Second, "handled after the restart", func(runs []run) bool { return len(runs) == 1 })
+	runs := down.WaitFor(t, 30*time.Second, "handled after the restart", func(_, runs []crashtest.Run) bool { return len(runs) == 1 })
 	if got := runs[0]; got.Key != first.Key || got.Attempt != first.Attempt+1 || got.Receiver == first.Receiver {
 		t.Fatalf("after the restart: %+v; the killed run was %+v: want the same key, the next attempt, the new process", got, first)
 	}
@@ -277,23 +154,23 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 	bin, db, down := crashSetup(t)
 	var rcv *receiver
 	var once sync.Once
-	down.setDecide(func(w http.ResponseWriter, _ *http.Request, rn run) bool {
+	down.SetDecide(func(w http.ResponseWriter, _ *http.Request, rn crashtest.Run) bool {
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
-		down.record(rn)   // answered: the side effect is done
+		down.Record(rn)   // answered: the side effect is done
 		once.Do(rcv.kill) // and the receiver has its 200
 		return false
 	})
 	rcv = startReceiver(t, bin, db, down)
 	started := time.Now().Add(-time.Minute).Truncate(time.Second)
-	if o := send(t, func() string { return rcv.url }, "check-c", started); o != middleware.Accepted {
+	if o := crashtest.Send(t, func() string { return rcv.url }, "check-c", started); o != middleware.Accepted {
 		t.Fatalf("%s, want accepted", o)
 	}
-	down.waitFor(t, 10*time.Second, "the first run", func(runs []run) bool { return len(runs) == 1 })
+	down.WaitFor(t, 10*time.Second, "the first run", func(_, runs []crashtest.Run) bool { return len(runs) == 1 })
 	startReceiver(t, bin, db, down)
 	time.Sleep(3 * time.Second) // the dead life's lease (1 s) runs out; the entry runs again
-	runs := down.snapshot()
+	_, runs := down.Snapshot()
 	for _, r := range runs {
 		if r.Key != runs[0].Key {
 			t.Fatalf("runs under different keys: %+v", runs)
@@ -316,7 +193,7 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 // restarted: every accepted alert is handled, each check's in order.
 func TestCrashRandomKills(t *testing.T) {
 	bin, db, down := crashSetup(t)
-	down.setDecide(func(http.ResponseWriter, *http.Request, run) bool {
+	down.SetDecide(func(http.ResponseWriter, *http.Request, crashtest.Run) bool {
 		time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond) // a downstream takes a moment
 		return true
 	})
@@ -351,7 +228,7 @@ func TestCrashRandomKills(t *testing.T) {
 		wg.Go(func() {
 			for i := range per {
 				check, started := fmt.Sprintf("check-%d", c), base.Add(time.Duration(i)*time.Second)
-				if o := send(t, url, check, started); o == middleware.Accepted || o == middleware.Duplicate {
+				if o := crashtest.Send(t, url, check, started); o == middleware.Accepted || o == middleware.Duplicate {
 					amu.Lock()
 					accepted[check+"@"+started.UTC().Format(time.RFC3339)] = true
 					amu.Unlock()
@@ -362,12 +239,12 @@ func TestCrashRandomKills(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	kills := <-killed
-	down.waitFor(t, 60*time.Second, "every accepted alert handled", func(runs []run) bool {
-		return len(byEvent(runs)) >= len(accepted)
+	down.WaitFor(t, 60*time.Second, "every accepted alert handled", func(_, runs []crashtest.Run) bool {
+		return len(crashtest.ByEvent(runs)) >= len(accepted)
 	})
 	time.Sleep(time.Second) // let re-runs of the last moments land
-	runs := down.snapshot()
-	handled := byEvent(runs)
+	_, runs := down.Snapshot()
+	handled := crashtest.ByEvent(runs)
 	lost, twice, unknown := 0, 0, 0
 	for ev := range accepted {
 		if len(handled[ev]) == 0 {

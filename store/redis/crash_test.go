@@ -3,12 +3,9 @@ package redisstore_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -18,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookseal/hookseal/event/checkly"
 	"github.com/hookseal/hookseal/internal/crashreceiver"
+	"github.com/hookseal/hookseal/internal/crashreceiver/crashtest"
 	"github.com/hookseal/hookseal/middleware"
 	"github.com/hookseal/hookseal/middleware/middlewaretest"
 )
@@ -31,123 +28,6 @@ import (
 // check that the other takes over what the dead one held once its lease
 // has run out, and restart the dead one. store/bolt's crash tests kill the
 // same receiver on a file.
-
-// crashRun is what the downstream heard from one run of the handler, and
-// when.
-type crashRun struct {
-	crashreceiver.Run
-	at time.Time
-}
-
-// event names one alert: its check and its time.
-func (r crashRun) event() string { return crashEvent(r.Check, r.Started) }
-
-func (r crashRun) String() string {
-	return fmt.Sprintf("%s attempt %d by %d (key %s)", r.event(), r.Attempt, r.Receiver, r.Key)
-}
-
-func crashEvent(check string, started time.Time) string {
-	return check + "@" + started.UTC().Format(time.RFC3339)
-}
-
-// crashDownstream is the service the receivers' handlers call. It notes
-// every call it gets (calls), and records each run it answers 200 to a
-// receiver still connected (runs). decide, when set, sees each call first
-// and returns whether to go on to that (it may answer and record the call
-// itself). beforeAck, when set, sees the receivers' calls to /ack, made
-// after a successful run and before its acknowledgement (-before-ack);
-// they are answered at once otherwise.
-type crashDownstream struct {
-	srv       *httptest.Server
-	mu        sync.Mutex
-	calls     []crashRun
-	runs      []crashRun
-	decide    func(w http.ResponseWriter, r *http.Request, rn crashRun) (record bool)
-	beforeAck func(w http.ResponseWriter, r *http.Request, rn crashRun)
-}
-
-func newCrashDownstream(t *testing.T) *crashDownstream {
-	d := &crashDownstream{}
-	d.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rn := crashRun{at: time.Now()}
-		if err := json.NewDecoder(r.Body).Decode(&rn.Run); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		d.mu.Lock()
-		decide, beforeAck := d.decide, d.beforeAck
-		if r.URL.Path != "/ack" {
-			d.calls = append(d.calls, rn)
-		}
-		d.mu.Unlock()
-		if r.URL.Path == "/ack" {
-			if beforeAck != nil {
-				beforeAck(w, r, rn)
-			}
-			return
-		}
-		if decide != nil && !decide(w, r, rn) {
-			return
-		}
-		if r.Context().Err() != nil {
-			return // the receiver died while we held its call: it never saw a success
-		}
-		d.record(rn)
-	}))
-	t.Cleanup(d.srv.Close)
-	return d
-}
-
-func (d *crashDownstream) record(rn crashRun) {
-	d.mu.Lock()
-	d.runs = append(d.runs, rn)
-	d.mu.Unlock()
-}
-
-func (d *crashDownstream) setDecide(f func(w http.ResponseWriter, r *http.Request, rn crashRun) bool) {
-	d.mu.Lock()
-	d.decide = f
-	d.mu.Unlock()
-}
-
-func (d *crashDownstream) setBeforeAck(f func(w http.ResponseWriter, r *http.Request, rn crashRun)) {
-	d.mu.Lock()
-	d.beforeAck = f
-	d.mu.Unlock()
-}
-
-func (d *crashDownstream) snapshot() (calls, runs []crashRun) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]crashRun(nil), d.calls...), append([]crashRun(nil), d.runs...)
-}
-
-// await waits up to timeout for the recorded calls and runs to satisfy
-// ok, and returns whether they did, and the runs.
-func (d *crashDownstream) await(timeout time.Duration, ok func(calls, runs []crashRun) bool) (bool, []crashRun) {
-	deadline := time.Now().Add(timeout)
-	for {
-		calls, runs := d.snapshot()
-		if ok(calls, runs) {
-			return true, runs
-		}
-		if time.Now().After(deadline) {
-			return false, runs
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// waitFor is await, failing the test when the runs do not come.
-func (d *crashDownstream) waitFor(t *testing.T, timeout time.Duration, what string, ok func(calls, runs []crashRun) bool) []crashRun {
-	t.Helper()
-	done, runs := d.await(timeout, ok)
-	if !done {
-		calls, _ := d.snapshot()
-		t.Fatalf("%s: not within %s; calls %v; runs %v", what, timeout, calls, runs)
-	}
-	return runs
-}
 
 // crashReceiver is one life of one replica of the receiver.
 type crashReceiver struct {
@@ -162,7 +42,7 @@ type crashReceiver struct {
 // Redis server, the inbox's name and the keys' prefix, the downstream.
 type crashSetup struct {
 	bin, redisURL, inbox, prefix string
-	down                         *crashDownstream
+	down                         *crashtest.Downstream
 	beforeAck                    bool // start receivers with -before-ack
 }
 
@@ -179,16 +59,16 @@ func newCrashSetup(t *testing.T) *crashSetup {
 	if out, err := exec.Command("go", "build", "-o", bin, "./internal/crashreceiver").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return &crashSetup{bin: bin, redisURL: srv.URL(), inbox: uniqueName(t), prefix: uniquePrefix(t), down: newCrashDownstream(t)}
+	return &crashSetup{bin: bin, redisURL: srv.URL(), inbox: uniqueName(t), prefix: uniquePrefix(t), down: crashtest.NewDownstream(t)}
 }
 
 // launch starts a receiver and waits until it listens; it is killed when
 // the test ends.
 func (s *crashSetup) launch(t *testing.T) (*crashReceiver, error) {
 	args := []string{"-redis", s.redisURL, "-inbox", s.inbox, "-prefix", s.prefix,
-		"-downstream", s.down.srv.URL, "-secret", middlewaretest.Secret}
+		"-downstream", s.down.URL(), "-secret", middlewaretest.Secret}
 	if s.beforeAck {
-		args = append(args, "-before-ack", s.down.srv.URL+"/ack")
+		args = append(args, "-before-ack", s.down.URL()+"/ack")
 	}
 	cmd := exec.Command(s.bin, args...)
 	stdout, err := cmd.StdoutPipe()
@@ -229,54 +109,13 @@ func (r *crashReceiver) kill() {
 	})
 }
 
-var crashClient = &http.Client{Timeout: 5 * time.Second}
-
-// crashSend delivers one alert as Checkly does, retrying (connection
-// refused while a receiver restarts, 409 while a dead life's claim runs
-// out, 503) until it is answered accepted or duplicate, for up to a
-// minute.
-func crashSend(t *testing.T, url func() string, check string, started time.Time) middleware.Outcome {
-	t.Helper()
-	body := middlewaretest.AlertBody(checkly.AlertFailure, check, started)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		resp, err := crashClient.Do(middlewaretest.Sign(t, url(), body, time.Now()))
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			switch o := middleware.Outcome(resp.Header.Get(middleware.OutcomeHeader)); o {
-			case middleware.Accepted, middleware.Duplicate:
-				return o
-			case middleware.InFlight, middleware.StoreUnavailable, middleware.InboxFull, "":
-			default:
-				t.Errorf("%s: answered %d %s", check, resp.StatusCode, o)
-				return o
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s at %s: not accepted within a minute (last error %v)", check, started, err)
-			return ""
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // sendAccepted sends one alert to r and fails the test unless it is
 // accepted.
 func sendAccepted(t *testing.T, r *crashReceiver, check string, started time.Time) {
 	t.Helper()
-	if o := crashSend(t, func() string { return r.url }, check, started); o != middleware.Accepted {
+	if o := crashtest.Send(t, func() string { return r.url }, check, started); o != middleware.Accepted {
 		t.Fatalf("%s: %s, want accepted", check, o)
 	}
-}
-
-// crashByEvent groups runs by the alert they ran.
-func crashByEvent(runs []crashRun) map[string][]crashRun {
-	m := map[string][]crashRun{}
-	for _, r := range runs {
-		m[r.event()] = append(m[r.event()], r)
-	}
-	return m
 }
 
 // other returns the one of the two replicas whose pid is not pid, and the
@@ -299,15 +138,15 @@ func restartAndServe(t *testing.T, s *crashSetup, before int, check string, star
 	t.Helper()
 	restarted := s.start(t)
 	time.Sleep(crashreceiver.Lease + crashreceiver.Lease/2)
-	if _, runs := s.down.snapshot(); len(runs) != before {
+	if _, runs := s.down.Snapshot(); len(runs) != before {
 		t.Fatalf("after the restart, %d runs, want still %d: %v", len(runs), before, runs)
 	}
 	sendAccepted(t, restarted, check, started)
-	s.down.waitFor(t, 10*time.Second, "the restarted replica's alert handled", func(_, runs []crashRun) bool {
+	s.down.WaitFor(t, 10*time.Second, "the restarted replica's alert handled", func(_, runs []crashtest.Run) bool {
 		return len(runs) > before
 	})
 	time.Sleep(crashreceiver.Lease / 2) // nothing more may come
-	_, runs := s.down.snapshot()
+	_, runs := s.down.Snapshot()
 	if len(runs) != before+1 || runs[before].Check != check || runs[before].Attempt != 1 {
 		t.Fatalf("after the restarted replica's alert: runs %v, want one more, %s at attempt 1", runs, check)
 	}
@@ -320,8 +159,8 @@ func restartAndServe(t *testing.T, s *crashSetup, before int, check string, star
 // replica is restarted: it runs nothing again, and serves.
 func TestCrashAfterAccepted(t *testing.T) {
 	s := newCrashSetup(t)
-	gate := crashreceiver.NewGate()
-	s.down.setDecide(func(_ http.ResponseWriter, r *http.Request, rn crashRun) bool {
+	gate := crashtest.NewGate()
+	s.down.SetDecide(func(_ http.ResponseWriter, r *http.Request, rn crashtest.Run) bool {
 		return gate.Hold(r.Context(), rn.Receiver) // every call waits for the gate
 	})
 	rs := [2]*crashReceiver{s.start(t), s.start(t)}
@@ -335,8 +174,8 @@ func TestCrashAfterAccepted(t *testing.T) {
 	for i := range n {
 		sendAccepted(t, killed, fmt.Sprintf("check-%d", i), started)
 	}
-	s.down.waitFor(t, 10*time.Second, "the replica that accepted them running one", func(calls, _ []crashRun) bool {
-		return slices.ContainsFunc(calls, func(c crashRun) bool { return c.Receiver == killed.pid })
+	s.down.WaitFor(t, 10*time.Second, "the replica that accepted them running one", func(calls, _ []crashtest.Run) bool {
+		return slices.ContainsFunc(calls, func(c crashtest.Run) bool { return c.Receiver == killed.pid })
 	})
 	killed.kill()
 	killedAt := time.Now()
@@ -344,18 +183,18 @@ func TestCrashAfterAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	gate.Open()
-	s.down.waitFor(t, 30*time.Second, "all six handled", func(_, runs []crashRun) bool {
-		return len(crashByEvent(runs)) == n
+	s.down.WaitFor(t, 30*time.Second, "all six handled", func(_, runs []crashtest.Run) bool {
+		return len(crashtest.ByEvent(runs)) == n
 	})
 	time.Sleep(crashreceiver.Lease / 2) // nothing more may come
-	calls, runs := s.down.snapshot()
-	held := map[string]crashRun{} // the dead replica's calls, each of an entry it had leased
+	calls, runs := s.down.Snapshot()
+	held := map[string]crashtest.Run{} // the dead replica's calls, each of an entry it had leased
 	for _, c := range calls {
 		if c.Receiver == killed.pid {
-			held[c.event()] = c
+			held[c.Event()] = c
 		}
 	}
-	for ev, evRuns := range crashByEvent(runs) {
+	for ev, evRuns := range crashtest.ByEvent(runs) {
 		if len(evRuns) != 1 {
 			t.Errorf("%s handled %d times: %v", ev, len(evRuns), evRuns)
 			continue
@@ -368,7 +207,7 @@ func TestCrashAfterAccepted(t *testing.T) {
 			if r.Key != c.Key || r.Attempt != c.Attempt+1 {
 				t.Errorf("%s: the dead replica's run was %v, the survivor's %v: want the same key, the next attempt", ev, c, r)
 			}
-			if d := r.at.Sub(killedAt); d < crashreceiver.Lease/3 {
+			if d := r.At.Sub(killedAt); d < crashreceiver.Lease/3 {
 				t.Errorf("%s: the dead replica's entry ran again %s after the kill, before its lease (%s) could run out", ev, d, crashreceiver.Lease)
 			}
 		}
@@ -389,9 +228,9 @@ func TestCrashAfterAccepted(t *testing.T) {
 // replica is restarted: it runs nothing again, and serves.
 func TestCrashMidHandler(t *testing.T) {
 	s := newCrashSetup(t)
-	inCall := make(chan crashRun, 1)
+	inCall := make(chan crashtest.Run, 1)
 	var once sync.Once
-	s.down.setDecide(func(_ http.ResponseWriter, r *http.Request, rn crashRun) bool {
+	s.down.SetDecide(func(_ http.ResponseWriter, r *http.Request, rn crashtest.Run) bool {
 		first := false
 		once.Do(func() { first = true })
 		if !first {
@@ -404,7 +243,7 @@ func TestCrashMidHandler(t *testing.T) {
 	rs := [2]*crashReceiver{s.start(t), s.start(t)}
 	started := time.Now().Add(-time.Minute).Truncate(time.Second)
 	sendAccepted(t, rs[0], "check-b", started)
-	var first crashRun
+	var first crashtest.Run
 	select {
 	case first = <-inCall:
 	case <-time.After(10 * time.Second):
@@ -416,12 +255,12 @@ func TestCrashMidHandler(t *testing.T) {
 	}
 	holder.kill()
 	killedAt := time.Now()
-	runs := s.down.waitFor(t, 30*time.Second, "run again", func(_, runs []crashRun) bool { return len(runs) == 1 })
+	runs := s.down.WaitFor(t, 30*time.Second, "run again", func(_, runs []crashtest.Run) bool { return len(runs) == 1 })
 	got := runs[0]
 	if got.Key != first.Key || got.Attempt != first.Attempt+1 || got.Receiver != survivor.pid {
 		t.Fatalf("taken over: %v; the killed run was %v: want the same key, the next attempt, the surviving replica %d", got, first, survivor.pid)
 	}
-	d := got.at.Sub(killedAt)
+	d := got.At.Sub(killedAt)
 	if d < crashreceiver.Lease/3 {
 		t.Fatalf("run again %s after the kill, before the dead replica's lease (%s) could run out", d, crashreceiver.Lease)
 	}
@@ -441,9 +280,9 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 	s.beforeAck = true
 	var mu sync.Mutex
 	var rs [2]*crashReceiver
-	killed := make(chan crashRun, 1)
+	killed := make(chan crashtest.Run, 1)
 	var once sync.Once
-	s.down.setBeforeAck(func(_ http.ResponseWriter, _ *http.Request, rn crashRun) {
+	s.down.SetBeforeAck(func(_ http.ResponseWriter, _ *http.Request, rn crashtest.Run) {
 		once.Do(func() {
 			mu.Lock()
 			_, holder := other(rs, rn.Receiver)
@@ -451,7 +290,7 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 			if holder != nil {
 				holder.kill()
 			}
-			rn.at = time.Now()
+			rn.At = time.Now()
 			killed <- rn
 		})
 	})
@@ -460,7 +299,7 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 	mu.Unlock()
 	started := time.Now().Add(-time.Minute).Truncate(time.Second)
 	sendAccepted(t, rs[0], "check-c", started)
-	var dead crashRun
+	var dead crashtest.Run
 	select {
 	case dead = <-killed:
 	case <-time.After(10 * time.Second):
@@ -470,7 +309,7 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 	if holder == nil {
 		t.Fatalf("the acknowledgement came from %d, neither replica (%d, %d)", dead.Receiver, rs[0].pid, rs[1].pid)
 	}
-	runs := s.down.waitFor(t, 30*time.Second, "run again", func(_, runs []crashRun) bool { return len(runs) == 2 })
+	runs := s.down.WaitFor(t, 30*time.Second, "run again", func(_, runs []crashtest.Run) bool { return len(runs) == 2 })
 	first, again := runs[0], runs[1]
 	if first.Receiver != holder.pid {
 		t.Fatalf("the first run %v, want it by the killed replica %d", first, holder.pid)
@@ -478,7 +317,7 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 	if again.Key != first.Key || again.Attempt != first.Attempt+1 || again.Receiver != survivor.pid {
 		t.Fatalf("taken over: %v; the first run was %v: want the same key, the next attempt, the surviving replica %d", again, first, survivor.pid)
 	}
-	d := again.at.Sub(dead.at)
+	d := again.At.Sub(dead.At)
 	if d < crashreceiver.Lease/3 {
 		t.Fatalf("run again %s after the kill, before the dead replica's lease (%s) could run out", d, crashreceiver.Lease)
 	}
@@ -493,7 +332,7 @@ func TestCrashBetweenSuccessAndAck(t *testing.T) {
 // handled under one key.
 func TestCrashRandomKills(t *testing.T) {
 	s := newCrashSetup(t)
-	s.down.setDecide(func(http.ResponseWriter, *http.Request, crashRun) bool {
+	s.down.SetDecide(func(http.ResponseWriter, *http.Request, crashtest.Run) bool {
 		time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond) // a downstream takes a moment
 		return true
 	})
@@ -541,9 +380,9 @@ func TestCrashRandomKills(t *testing.T) {
 		wg.Go(func() {
 			for i := range per {
 				check, started := fmt.Sprintf("check-%d", c), base.Add(time.Duration(i)*time.Second)
-				if o := crashSend(t, url, check, started); o == middleware.Accepted || o == middleware.Duplicate {
+				if o := crashtest.Send(t, url, check, started); o == middleware.Accepted || o == middleware.Duplicate {
 					amu.Lock()
-					accepted[crashEvent(check, started)] = true
+					accepted[crashtest.Event(check, started)] = true
 					amu.Unlock()
 				}
 			}
@@ -553,10 +392,10 @@ func TestCrashRandomKills(t *testing.T) {
 	kills := <-killed
 	// Wait for every accepted alert (counted below as lost if it does not
 	// come), then let re-runs of the last moments land.
-	s.down.await(60*time.Second, func(_, runs []crashRun) bool { return len(crashByEvent(runs)) >= len(accepted) })
+	s.down.Await(60*time.Second, func(_, runs []crashtest.Run) bool { return len(crashtest.ByEvent(runs)) >= len(accepted) })
 	time.Sleep(crashreceiver.Lease + crashreceiver.Lease/2)
-	_, runs := s.down.snapshot()
-	handled := crashByEvent(runs)
+	_, runs := s.down.Snapshot()
+	handled := crashtest.ByEvent(runs)
 	lost, twice, twoKeys, unknown := 0, 0, 0, 0
 	for ev := range accepted {
 		if len(handled[ev]) == 0 {

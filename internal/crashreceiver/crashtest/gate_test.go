@@ -1,4 +1,4 @@
-package crashreceiver
+package crashtest
 
 import (
 	"context"
