@@ -119,22 +119,14 @@ func (rs *routeSpec) verifier(clock func() time.Time) (verify.Verifier, io.Close
 		// Alertmanager: a verbatim Authorization value (a bearer token,
 		// Basic credentials), an OAuth2 JWT (its http_config's oauth2), or
 		// either.
-		var vs []verify.Verifier
+		var a verify.Verifier
 		if len(rs.secrets) > 0 {
-			a, err := verify.Authorization(rs.provider, rs.secrets)
-			if err != nil {
+			var err error
+			if a, err = verify.Authorization(rs.provider, rs.secrets); err != nil {
 				return nil, nil, err
 			}
-			vs = append(vs, a)
 		}
-		j, closer, err := rs.jwtVerifier(clock)
-		if err != nil {
-			return nil, nil, err
-		}
-		if j != nil {
-			vs = append(vs, j)
-		}
-		v, err := anyOf(vs)
+		v, closer, err := rs.orJWT(a, clock)
 		if err != nil {
 			return nil, closer, err
 		}
@@ -153,13 +145,24 @@ func (rs *routeSpec) verifier(clock func() time.Time) (verify.Verifier, io.Close
 		return v, nil, err
 	}
 	// Datadog: Basic credentials, a JWT bearer token, or either.
-	var vs []verify.Verifier
+	var b verify.Verifier
 	if rs.user != "" {
-		b, err := verify.Basic(rs.provider, rs.credentials())
-		if err != nil {
+		var err error
+		if b, err = verify.Basic(rs.provider, rs.credentials()); err != nil {
 			return nil, nil, err
 		}
-		vs = append(vs, b)
+	}
+	return rs.orJWT(b, clock)
+}
+
+// orJWT returns a verifier that accepts what v accepts (v may be nil:
+// nothing) or the route's JWT when it has one, for the senders that may
+// send either; with neither, anyOf's error. The closer is the JWT
+// verifier's, as jwtVerifier returns it.
+func (rs *routeSpec) orJWT(v verify.Verifier, clock func() time.Time) (verify.Verifier, io.Closer, error) {
+	var vs []verify.Verifier
+	if v != nil {
+		vs = append(vs, v)
 	}
 	j, closer, err := rs.jwtVerifier(clock)
 	if err != nil {
@@ -168,8 +171,8 @@ func (rs *routeSpec) verifier(clock func() time.Time) (verify.Verifier, io.Close
 	if j != nil {
 		vs = append(vs, j)
 	}
-	v, err := anyOf(vs)
-	return v, closer, err
+	either, err := anyOf(vs)
+	return either, closer, err
 }
 
 // jwtVerifier builds the route's JWT verifier, or nil without JWT
