@@ -150,21 +150,21 @@ func (b *batcher) tryAlone() bool {
 func (b *batcher) doneAlone() {
 	b.mu.Lock()
 	b.running--
-	start := len(b.queue) > 0 && b.running < b.limit
-	if start {
-		b.running++
-	}
-	b.mu.Unlock()
-	if start {
-		go b.flush()
-	}
+	b.startFlusher(len(b.queue) > 0)
 }
 
 // kick starts a flusher for a call just queued, unless limit round trips
 // are in flight: one of them takes the call when it ends.
 func (b *batcher) kick() {
 	b.mu.Lock()
-	start := b.running < b.limit
+	b.startFlusher(true)
+}
+
+// startFlusher, called with mu held, which it releases, starts a flusher
+// when wanted and fewer than limit round trips are in flight, counting it
+// as one of them before it releases mu.
+func (b *batcher) startFlusher(wanted bool) {
+	start := wanted && b.running < b.limit
 	if start {
 		b.running++
 	}
