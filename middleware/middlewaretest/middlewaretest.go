@@ -755,6 +755,23 @@ func Deliveries(tb testing.TB, n int) []Delivery {
 	return out
 }
 
+// ServeParallel is a parallel benchmark's loop: b.N deliveries of
+// Deliveries(b, b.N) posted to h from 16 goroutines per CPU, as many
+// senders at once post to a receiver, each answer checked against want.
+func ServeParallel(b *testing.B, h http.Handler, want middleware.Outcome) {
+	b.Helper()
+	ds := Deliveries(b, b.N)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ds[next.Add(1)-1].Serve(b, h, want)
+		}
+	})
+}
+
 // Serve posts d to h in process and reports an error on tb unless the
 // answer's outcome is want. It never stops the test, so goroutines of
 // b.RunParallel may call it.

@@ -76,16 +76,7 @@ func BenchmarkAcceptParallel(b *testing.B) {
 	for _, name := range []string{"inline-floor", "file-inbox-hookseal"} {
 		b.Run(name, func(b *testing.B) {
 			rt := acceptRoutes(b)[name]
-			ds := middlewaretest.Deliveries(b, b.N)
-			var next atomic.Int64
-			b.ReportAllocs()
-			b.SetParallelism(16)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					ds[next.Add(1)-1].Serve(b, rt.h, rt.want)
-				}
-			})
+			middlewaretest.ServeParallel(b, rt.h, rt.want)
 		})
 	}
 }

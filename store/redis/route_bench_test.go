@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 	"testing"
 
 	"github.com/hookseal/hookseal/event/checkly"
@@ -78,16 +77,7 @@ func BenchmarkRouteAcceptParallel(b *testing.B) {
 	for _, name := range []string{"inline-floor", "redis-inbox-hookseal"} {
 		b.Run(name, func(b *testing.B) {
 			h, want := routeUnderBench(b, name)
-			ds := middlewaretest.Deliveries(b, b.N)
-			var next atomic.Int64
-			b.ReportAllocs()
-			b.SetParallelism(16)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					ds[next.Add(1)-1].Serve(b, h, want)
-				}
-			})
+			middlewaretest.ServeParallel(b, h, want)
 		})
 	}
 }
