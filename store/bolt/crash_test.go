@@ -244,37 +244,13 @@ func TestCrashRandomKills(t *testing.T) {
 	})
 	time.Sleep(time.Second) // let re-runs of the last moments land
 	_, runs := down.Snapshot()
-	handled := crashtest.ByEvent(runs)
-	lost, twice, unknown := 0, 0, 0
-	for ev := range accepted {
-		if len(handled[ev]) == 0 {
-			lost++
-		}
-	}
-	for ev, rs := range handled {
-		if !accepted[ev] {
-			unknown++
-		}
-		if len(rs) > 1 {
-			twice++
-			for _, r := range rs {
-				if r.Key != rs[0].Key {
-					t.Errorf("%s ran under two keys: %+v", ev, rs)
-				}
-			}
-		}
-	}
-	violations := 0
-	last := map[string]time.Time{}
-	for _, r := range runs { // in the order the downstream answered them
-		if r.Started.Before(last[r.Check]) {
-			violations++
-		}
-		last[r.Check] = r.Started
+	c := crashtest.Count(accepted, runs)
+	if c.TwoKeys > 0 {
+		t.Errorf("%d alerts ran under two keys: %+v", c.TwoKeys, crashtest.ByEvent(runs))
 	}
 	t.Logf("%d kills: %d sent, %d accepted, %d handled (%d more than once, same key), %d lost, %d order violations",
-		kills, checks*per, len(accepted), len(handled), twice, lost, violations)
-	if len(accepted) != checks*per || lost != 0 || violations != 0 || unknown != 0 {
+		kills, checks*per, len(accepted), c.Handled, c.Twice, c.Lost, c.OrderViolations)
+	if len(accepted) != checks*per || c.Lost != 0 || c.OrderViolations != 0 || c.Unknown != 0 {
 		t.Fatalf("want all %d accepted, 0 lost, 0 order violations, nothing unknown", checks*per)
 	}
 }

@@ -395,40 +395,14 @@ func TestCrashRandomKills(t *testing.T) {
 	s.down.Await(60*time.Second, func(_, runs []crashtest.Run) bool { return len(crashtest.ByEvent(runs)) >= len(accepted) })
 	time.Sleep(crashreceiver.Lease + crashreceiver.Lease/2)
 	_, runs := s.down.Snapshot()
-	handled := crashtest.ByEvent(runs)
-	lost, twice, twoKeys, unknown := 0, 0, 0, 0
-	for ev := range accepted {
-		if len(handled[ev]) == 0 {
-			lost++
-		}
-	}
-	for ev, rs := range handled {
-		if !accepted[ev] {
-			unknown++
-		}
-		if len(rs) > 1 {
-			twice++
-			for _, r := range rs {
-				if r.Key != rs[0].Key {
-					twoKeys++
-					t.Errorf("%s ran under two keys: %v", ev, rs)
-					break
-				}
-			}
-		}
-	}
-	violations := 0
-	last := map[string]time.Time{}
-	for _, r := range runs { // in the order the downstream answered them
-		if r.Started.Before(last[r.Check]) {
-			violations++
-		}
-		last[r.Check] = r.Started
+	c := crashtest.Count(accepted, runs)
+	if c.TwoKeys > 0 {
+		t.Errorf("%d alerts ran under two keys: %v", c.TwoKeys, crashtest.ByEvent(runs))
 	}
 	t.Logf("2 replicas, %d kills (%d of both at once): %d sent, %d accepted, %d handled (%d more than once with the same key, %d under two keys), %d lost, %d order violations",
-		kills.kills, kills.both, checks*per, len(accepted), len(handled), twice-twoKeys, twoKeys, lost, violations)
-	if len(accepted) != checks*per || lost != 0 || violations != 0 || unknown != 0 || twoKeys != 0 {
-		t.Fatalf("want all %d accepted, 0 lost, 0 order violations, none under two keys, nothing unknown (%d)", checks*per, unknown)
+		kills.kills, kills.both, checks*per, len(accepted), c.Handled, c.Twice-c.TwoKeys, c.TwoKeys, c.Lost, c.OrderViolations)
+	if len(accepted) != checks*per || c.Lost != 0 || c.OrderViolations != 0 || c.Unknown != 0 || c.TwoKeys != 0 {
+		t.Fatalf("want all %d accepted, 0 lost, 0 order violations, none under two keys, nothing unknown (%d)", checks*per, c.Unknown)
 	}
 	if kills.kills != maxKills {
 		t.Fatalf("%d kills, want %d", kills.kills, maxKills)

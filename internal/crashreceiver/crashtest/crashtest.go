@@ -189,3 +189,46 @@ func Send(t *testing.T, url func() string, check string, started time.Time) midd
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Tally is what a run of random kills came to: of the alerts accepted,
+// how many were handled, lost, handled more than once (with the same key,
+// or under two keys), and how often an alert's check ran an older alert
+// after a newer one.
+type Tally struct {
+	Handled, Lost, Twice, TwoKeys, Unknown, OrderViolations int
+}
+
+// Count tallies runs, in the order the downstream answered them, against
+// the alerts accepted (by Event).
+func Count(accepted map[string]bool, runs []Run) Tally {
+	var c Tally
+	handled := ByEvent(runs)
+	c.Handled = len(handled)
+	for ev := range accepted {
+		if len(handled[ev]) == 0 {
+			c.Lost++
+		}
+	}
+	for ev, rs := range handled {
+		if !accepted[ev] {
+			c.Unknown++
+		}
+		if len(rs) > 1 {
+			c.Twice++
+			for _, r := range rs {
+				if r.Key != rs[0].Key {
+					c.TwoKeys++
+					break
+				}
+			}
+		}
+	}
+	last := map[string]time.Time{}
+	for _, r := range runs {
+		if r.Started.Before(last[r.Check]) {
+			c.OrderViolations++
+		}
+		last[r.Check] = r.Started
+	}
+	return c
+}
