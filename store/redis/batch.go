@@ -76,25 +76,7 @@ func (b *batcher) do(ctx context.Context, script *redis.Script, keys []string, a
 		return b.unbatched(ctx, script, keys, args)
 	}
 	if b.tryAlone() {
-		if b.direct {
-			v, err := script.Run(ctx, b.client, keys, args...).Result()
-			b.doneAlone()
-			return v, err
-		}
-		// A client that ignores deadlines is waited for on another
-		// goroutine, which gives its round trip back when it ends.
-		done := make(chan callResult, 1)
-		go func() {
-			v, err := script.Run(ctx, b.client, keys, args...).Result()
-			b.doneAlone()
-			done <- callResult{v, err}
-		}()
-		select {
-		case r := <-done:
-			return r.v, r.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+		return b.alone(ctx, script, keys, args, true)
 	}
 	c := &call{ctx: ctx, script: script, keys: keys, args: args, done: make(chan callResult, 1)}
 	select {
@@ -103,27 +85,40 @@ func (b *batcher) do(ctx context.Context, script *redis.Script, keys []string, a
 		return nil, ctx.Err()
 	}
 	b.kick()
-	select {
-	case r := <-c.done:
-		return r.v, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return await(ctx, c.done)
 }
 
-// unbatched is do without batching: every call its own round trip, on
-// the caller's goroutine when the client honours deadlines, and
-// otherwise on a goroutine of its own, which the caller stops waiting for
-// when ctx is done.
+// unbatched is do without batching: every call its own round trip.
 func (b *batcher) unbatched(ctx context.Context, script *redis.Script, keys []string, args []any) (any, error) {
+	return b.alone(ctx, script, keys, args, false)
+}
+
+// alone sends one call as a round trip of its own: on the caller's
+// goroutine when the client honours deadlines, and otherwise on a
+// goroutine of its own, which the caller stops waiting for when ctx is
+// done. With counted (tryAlone said yes), the round trip is given back
+// (doneAlone) when it ends, whoever still waits for it.
+func (b *batcher) alone(ctx context.Context, script *redis.Script, keys []string, args []any, counted bool) (any, error) {
 	if b.direct {
-		return script.Run(ctx, b.client, keys, args...).Result()
+		v, err := script.Run(ctx, b.client, keys, args...).Result()
+		if counted {
+			b.doneAlone()
+		}
+		return v, err
 	}
 	done := make(chan callResult, 1)
 	go func() {
 		v, err := script.Run(ctx, b.client, keys, args...).Result()
+		if counted {
+			b.doneAlone()
+		}
 		done <- callResult{v, err}
 	}()
+	return await(ctx, done)
+}
+
+// await returns the reply done brings, or ctx.Err() once ctx is done.
+func await(ctx context.Context, done <-chan callResult) (any, error) {
 	select {
 	case r := <-done:
 		return r.v, r.err
