@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,18 +15,9 @@ import (
 var (
 	bMeta = []byte("hookseal")
 
-	bEntries   = []byte("inbox.entries")
-	bState     = []byte("inbox.state")
-	bKeys      = []byte("inbox.keys")
-	bAcked     = []byte("inbox.acked")
-	bReady     = []byte("inbox.ready")
-	bDelayed   = []byte("inbox.delayed")
-	bLeases    = []byte("inbox.leases")
-	bQueues    = []byte("inbox.queues")
-	bResources = []byte("inbox.resources")
-	bDead      = []byte("inbox.dead")
-	bAccepted  = []byte("inbox.accepted")
-	bCounts    = []byte("inbox.counts")
+	bEntries = []byte("inbox.entries")
+	bState   = []byte("inbox.state")
+	bKeys    = []byte("inbox.keys")
 
 	bDeliveries = []byte("store.deliveries")
 	bHeld       = []byte("store.held")
@@ -36,14 +28,23 @@ var (
 
 	allBuckets = [][]byte{
 		bMeta,
-		bEntries, bState, bKeys, bAcked, bReady, bDelayed, bLeases, bQueues, bResources, bDead, bAccepted, bCounts,
+		bEntries, bState, bKeys,
 		bDeliveries, bHeld, bDone, bOrder, bOrderExp, bStoreStats,
 	}
 )
 
 // format is the layout version written in the meta bucket; a file with
-// another one was written by a hookseal this version cannot read.
-const format = "1"
+// another one was written by a hookseal this version cannot read, except
+// format 1 (hookseal 0.1), which initBuckets upgrades.
+const format = "2"
+
+// format1Indexes are the buckets in which format 1 kept the inbox's
+// indexes, which format 2 keeps in memory, and its acknowledgements in
+// expiry order, which format 2's sweep does without.
+var format1Indexes = []string{
+	"inbox.ready", "inbox.delayed", "inbox.leases", "inbox.queues",
+	"inbox.resources", "inbox.dead", "inbox.accepted", "inbox.counts", "inbox.acked",
+}
 
 var formatKey = []byte("format")
 
@@ -60,7 +61,11 @@ func initBuckets(tx *bolt.Tx) error {
 		if foreign != "" {
 			return fmt.Errorf("not a hookseal database: it holds bucket %q and no %q bucket", foreign, bMeta)
 		}
-	} else if v := meta.Get(formatKey); string(v) != format {
+	} else if v := meta.Get(formatKey); string(v) == "1" {
+		if err := upgradeFormat1(tx); err != nil {
+			return fmt.Errorf("upgrading hookseal database format 1 to %s: %w", format, err)
+		}
+	} else if string(v) != format {
 		return fmt.Errorf("hookseal database format %q, this version reads format %s", v, format)
 	}
 	for _, name := range allBuckets {
@@ -69,6 +74,41 @@ func initBuckets(tx *bolt.Tx) error {
 		}
 	}
 	return tx.Bucket(bMeta).Put(formatKey, []byte(format))
+}
+
+// upgradeFormat1 turns a format 1 file into format 2, in the transaction
+// that opens it: the entries, their states, the acknowledged keys and the
+// whole store stay as they are (format 2 reads them as format 1 wrote
+// them); the index buckets go, and so do the records of inbox.keys that
+// named the entry holding a key, which the indexes in memory hold now.
+func upgradeFormat1(tx *bolt.Tx) error {
+	for _, name := range format1Indexes {
+		if tx.Bucket([]byte(name)) == nil {
+			continue
+		}
+		if err := tx.DeleteBucket([]byte(name)); err != nil {
+			return err
+		}
+	}
+	keys := tx.Bucket(bKeys)
+	if keys == nil {
+		return nil
+	}
+	var held [][]byte
+	if err := keys.ForEach(func(k, v []byte) error {
+		if len(v) == 0 || v[0] != keyAcked {
+			held = append(held, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range held {
+		if err := keys.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxKeyLen bounds a delivery key, an entry's Key and a resource: each is
@@ -107,20 +147,14 @@ func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte,
 
 func idOf(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
 
-// idString is the ID an Entry carries: the decimal sequence number.
-func idString(k []byte) string { return strconv.FormatUint(idOf(k), 10) }
-
-// parseID reverses idString; anything else (a leading zero, a sign) is no
-// ID of ours.
-func parseID(s string) ([]byte, bool) {
+// parseID reads the ID an Entry carries, the decimal sequence number;
+// anything else (a leading zero, a sign) is no ID of ours.
+func parseID(s string) (uint64, bool) {
 	if s == "" || s[0] == '0' {
-		return nil, false
+		return 0, false
 	}
 	u, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return nil, false
-	}
-	return idKey(u), true
+	return u, err == nil
 }
 
 // A writer appends fields; a reader takes them in the same order and

@@ -36,6 +36,19 @@ type DB struct {
 	inbox Inbox
 	store Store
 
+	// mu guards mem, the inbox's indexes: the committer holds it while
+	// the calls of a commit run, readers while they read them.
+	mu sync.Mutex
+	// committing is held by the committer through each commit, and by
+	// the readers that need the indexes and the file to agree (Get,
+	// Dead): between a commit's calls and its end, the indexes are ahead
+	// of the file.
+	committing sync.Mutex
+	mem        *mem
+	// memErr is why mem could not be loaded again after a failed commit;
+	// the inbox's operations return it from then on.
+	memErr error
+
 	calls     chan *call    // to the committer, unbuffered
 	closing   chan struct{} // closed by Close
 	stopped   chan struct{} // closed when the committer has returned
@@ -182,6 +195,11 @@ func Open(path string, opts ...Option) (*DB, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	var m *mem
+	if err := bdb.View(func(tx *bolt.Tx) (err error) { m, err = load(tx, wall(c.clock())); return err }); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("boltstore: open %s: reading the inbox: %w", path, err)
+	}
 	if created {
 		// A new file's directory entry is durable only once its directory
 		// is synced; without this, a crash soon after the first accepted
@@ -193,7 +211,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	}
 
 	d := &DB{
-		path: path, db: bdb, cfg: c,
+		path: path, db: bdb, cfg: c, mem: m,
 		calls: make(chan *call), closing: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	d.inbox.d, d.store.d = d, d
@@ -244,4 +262,49 @@ func (d *DB) view(fn func(tx *bolt.Tx) error) error {
 		return fmt.Errorf("boltstore: %s: %w", d.path, err)
 	}
 	return nil
+}
+
+// peek runs fn on the inbox's indexes and returns what it reports,
+// without touching the file: Lease's look before it writes, and Stats.
+func (d *DB) peek(fn func(m *mem, now time.Time) bool) (bool, error) {
+	select {
+	case <-d.closing:
+		return false, ErrClosed
+	default:
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.memErr != nil {
+		return false, d.memErr
+	}
+	return fn(d.mem, wall(d.cfg.clock())), nil
+}
+
+// read runs fn on the inbox's indexes and, in a read-only transaction, its
+// records: Get and Dead. It waits for the commit under way, if any.
+func (d *DB) read(fn func(x *ibx) error) error {
+	d.committing.Lock()
+	defer d.committing.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.view(func(tx *bolt.Tx) error {
+		x, err := d.ibx(tx)
+		if err != nil {
+			return err
+		}
+		return fn(x)
+	})
+}
+
+// reload loads the inbox's indexes again from the file, after a commit
+// that failed left them holding changes the file does not. The committer
+// calls it, holding mu, once the failed transaction is rolled back.
+func (d *DB) reload() {
+	var m *mem
+	err := d.db.View(func(tx *bolt.Tx) (err error) { m, err = load(tx, wall(d.cfg.clock())); return err })
+	if err != nil {
+		d.memErr = d.wrap(fmt.Errorf("reading the inbox again after a failed commit: %w", err))
+		return
+	}
+	d.mem, d.memErr = m, nil
 }

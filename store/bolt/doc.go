@@ -16,7 +16,8 @@
 // of one file (one type cannot be both: both contracts have a Renew, with
 // different arguments). Both behave as their in-memory references,
 // [inbox.Memory] and [store.Memory], do, answer for answer: the tests run
-// the same random operations against both and compare every result. The
+// the same random operations against both and compare every result, the
+// inbox's also with the file closed and opened again at random steps. The
 // differences are noted below ([Inbox.Renew], keys longer than 4 KiB, times
 // read back in UTC).
 //
@@ -60,42 +61,41 @@
 // storage error) rolls back its transaction; the writes it was grouped
 // with are then run again, each alone, so it fails no other. A write whose
 // context ends before its turn returns the context's error and changes
-// nothing. Reads (Stats, Dead, Get, the store's Stats, and a Lease that
-// finds nothing due) are read-only transactions: they wait for no commit
-// and cost no fsync, so idle runners polling an empty inbox write nothing.
+// nothing. The store's reads (its Stats) are read-only transactions, which
+// wait for no commit and cost no fsync; the inbox's (Stats, Dead, Get, and
+// a Lease that finds nothing due) read its indexes in memory (see Layout),
+// so idle runners polling an empty inbox write nothing either. Before it
+// takes the calls waiting, the committer yields once, so that requests
+// about to send theirs join the commit: under load a commit carries more
+// calls for its fixed cost (two fdatasyncs, a write per page).
 //
 // # Performance
 //
 // On the same VM (go test -bench . -benchmem, medians of 3, the disk
-// shared with other work), per operation, file beside memory: a lone
-// Append 440 µs (inbox.Memory 3.4 µs); Append from 32 goroutines 53 µs,
-// its commits shared; Lease then Ack 620 µs over a backlog of 100 pending
-// entries and 1.2 ms over 10,000 (inbox.Memory, which scans, 4.7 µs and
-// 120 µs); a claim then a commit 490 µs alone and 110 µs from 32
-// goroutines (store.Memory 2.2 µs). Every write waits for the disk: the
-// numbers are its fsync's more than the code's.
+// shared with other work, 2026-11-29), per operation, file beside memory:
+// a lone Append 199 µs (inbox.Memory 3.0 µs); Append from 32 goroutines
+// 23 µs, its commits shared; Lease then Ack 337 µs over a backlog of 100
+// pending entries and 391 µs over 10,000 (inbox.Memory, which scans,
+// 4.3 µs and 105 µs); an entry's whole life (Append, Lease, Ack) from 32
+// goroutines 62 µs (inbox.Memory 6.9 µs; hookseal 0.1's layout, 115 µs);
+// a claim then a commit 359 µs alone and 67 µs from 32 goroutines
+// (store.Memory 1.7 µs). Every write waits for the disk: the numbers are
+// its fsync's more than the code's. Under make load (-pair inbox),
+// hookseal listen on this file keeps about 0.55 of its inline throughput
+// (see the README).
 //
 // # Layout
 //
-// The file holds bolt buckets. The inbox's entries are kept in two parts,
-// so that leasing, renewing and retrying rewrite a few dozen bytes rather
-// than the body. IDs are 8-byte big-endian sequence numbers, so they sort
-// in acceptance order; times are 12 bytes (Unix seconds with the sign bit
-// flipped, then nanoseconds) that sort as the instants do.
+// The file holds bolt buckets: what the inbox and the store must not
+// forget, and nothing that can be worked out from it. IDs are 8-byte
+// big-endian sequence numbers, so they sort in acceptance order; times are
+// 12 bytes (Unix seconds with the sign bit flipped, then nanoseconds) that
+// sort as the instants do.
 //
-//	hookseal            "format": the layout's version, "1"
+//	hookseal            "format": the layout's version, "2"
 //	inbox.entries       ID → key, route, resource, event time, acceptance, coalesce, body, meta (never changes)
-//	inbox.state         ID → attempts, NotBefore, LastError, dead, the latest lease's token, its slot (below)
-//	inbox.keys          Key → "h"+ID while an entry holds it, "a"+until once acknowledged or superseded
-//	inbox.acked         until+Key → (): acknowledgements in expiry order, for the sweep
-//	inbox.ready         ID → (): entries Lease may take now, in acceptance order
-//	inbox.delayed       NotBefore+ID → (): entries held back by a backoff
-//	inbox.leases        lease end+ID → (): leased entries
-//	inbox.queues        len(resource)+resource+event time+ID → (): each resource's pending entries in run order
-//	inbox.resources     resource → its leased entry's ID, its head's ID (0 for none)
-//	inbox.dead          ID → (): dead letters, oldest first
-//	inbox.accepted      acceptance+ID → (): pending and running entries, oldest first (Stats.OldestPending)
-//	inbox.counts        "entries", "dead", "bytes": the bounds' and Stats' counters
+//	inbox.state         ID → attempts, NotBefore, LastError, dead, the latest lease's token and end (once it ran or died)
+//	inbox.keys          Key → until: a Key acknowledged or superseded, remembered for the retention
 //	store.deliveries    "k"+delivery key → claimed or committed, token (= fence), lease or window end
 //	store.held          lease end+"k"+key → (): claims in expiry order
 //	store.done          window end+"k"+key → (): commits in expiry order
@@ -103,32 +103,61 @@
 //	store.order-exp     ttl end+"r"+resource → (): resources in expiry order
 //	store.counts        sizes, and the expiry and eviction counters of Store.Stats
 //
+// So an entry's life writes three small records beside its body: its
+// state when leased (the attempt count must outlive a crash, so a lease is
+// on disk before its handler runs), and its Key when acknowledged; Ack
+// deletes the entry and its state.
+//
+// The inbox's indexes are in memory, built from inbox.entries and
+// inbox.state when the file opens and kept in step by every operation,
+// in the transaction that writes the facts they follow from: which
+// entries Lease may take now (ready, by ID), which wait for a backoff
+// (by NotBefore), which are leased (by the lease's end), each resource's
+// entries in run order (event time, then ID) and its leased entry or
+// head, the dead letters, the oldest acceptance, the Keys of the entries
+// held, the counts of entries, dead letters and bytes. One process holds
+// the file (bolt's lock), so nothing else can change what they follow
+// from; when a commit fails, they are built again from the file. They
+// take a few hundred bytes per entry held, bounded by [WithMaxEntries];
+// opening reads every entry once. Format 1 (hookseal 0.1) kept them in
+// eight more buckets, which cost an entry a dozen bucket writes and a
+// commit twice the pages; Open upgrades a format 1 file in place, keeping
+// everything it holds.
+//
 // Each pending or running entry is in at most one of ready, delayed and
-// leases (its slot, kept in its state so it can be found again). An entry
-// without a resource is always in one. Of a resource's entries, only one
-// is: the leased one, or, when none is, the first in run order (its head),
-// in ready or delayed; the others wait in its queue. Lease is therefore
-// the first key of inbox.ready, whatever the backlog: it never looks at an
-// entry that is not due. Time is applied lazily, by Lease, each change
-// once: entries of inbox.delayed whose NotBefore came move to ready, and
-// entries of inbox.leases whose lease ran out become pending again (their
-// resource's head takes the slot). Acking, retrying or burying the leased
-// entry of a resource moves its next head into ready or delayed.
+// leased. An entry without a resource is always in one. Of a resource's
+// entries, only one is: the leased one, or, when none is, the first in
+// run order (its head), in ready or delayed; the others wait. Lease is
+// therefore the first of ready, whatever the backlog: it never looks at
+// an entry that is not due. Time is applied lazily, by Lease, each change
+// once: entries whose NotBefore came become ready, and entries whose
+// lease ran out become pending again (their resource's head takes the
+// slot). A lease held when the process stopped is in inbox.state, and is
+// held again until its end when the file opens. Acking, retrying or
+// burying the leased entry of a resource makes its next head ready or
+// delayed.
 //
 // # Expiry and sweeping
 //
 // A lease, window, ttl or retention of d that starts at t ends at t+d on
 // the DB's clock; from then on it is treated as absent whenever it is
 // looked at, swept or not. The records are also removed without being
-// looked at, so the file does not grow with what has expired: every write
-// removes up to 8 expired records from the front of its side's expiry
-// indexes (inbox.acked for the inbox's writes; store.held, store.done and
-// store.order-exp for the store's, in store.Memory's order), which costs
-// one seek each when none has expired. Every write adds at most one record
-// that can expire, so a budget of 8 keeps up, and the work of one write
-// stays bounded after a mass expiry. Bolt reuses the pages freed, so the
-// file stays at the size its busiest retention needed; it never shrinks
-// (compact it offline with bbolt compact if a burst made it large).
+// looked at, so the file does not grow with what has expired. The store's
+// writes remove up to 8 expired records from the front of its expiry
+// indexes (store.held, store.done and store.order-exp, in store.Memory's
+// order), which costs one seek each when none has expired; every write
+// adds at most one record that can expire, so a budget of 8 keeps up, and
+// the work of one write stays bounded after a mass expiry. The inbox
+// sweeps its acknowledged Keys with a hand that goes round inbox.keys in
+// key order, looking at 8 records each time a Key is remembered (the only
+// way one is added) and removing those past their retention: it goes
+// round faster than the bucket grows, so a Key stays at most one round (a
+// small part of the retention, whatever the load) after its end, and the
+// removals of a commit fall on a few neighbouring pages rather than one
+// page per Key. The hand starts from the first Key when the file opens.
+// Bolt reuses the pages freed, so the file stays at the size its busiest
+// retention needed; it never shrinks (compact it offline with bbolt
+// compact if a burst made it large).
 //
 // # Bounds
 //

@@ -1,9 +1,10 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,25 +34,26 @@ func (ib *Inbox) Append(ctx context.Context, e inbox.Entry) (string, bool, error
 		if opErr = ctx.Err(); opErr != nil {
 			return nil
 		}
-		x := d.ibx(tx)
-		if err := x.sweep(); err != nil {
+		x, err := d.ibx(tx)
+		if err != nil {
 			return err
 		}
 		if e.Key != "" {
 			held, acked := x.lookup(e.Key)
-			if held != nil {
-				id = idString(held)
+			if held != 0 {
+				id = strconv.FormatUint(held, 10)
 				return nil
 			}
 			if acked {
 				return nil
 			}
 		}
-		if n := counter(x.cnt, cEntries); n >= uint64(d.cfg.maxEntries) {
+		m := x.m
+		if n := len(m.ents); n >= d.cfg.maxEntries {
 			opErr = fmt.Errorf("%w: %d entries, the bound", inbox.ErrFull, n)
 			return nil
 		}
-		if n := counter(x.cnt, cBytes); n+uint64(len(e.Body)) > uint64(d.cfg.maxBytes) {
+		if n := m.bytes; n+len(e.Body) > d.cfg.maxBytes {
 			opErr = fmt.Errorf("%w: %d bytes held, the bound is %d", inbox.ErrFull, n, d.cfg.maxBytes)
 			return nil
 		}
@@ -59,44 +61,35 @@ func (ib *Inbox) Append(ctx context.Context, e inbox.Entry) (string, bool, error
 		if err != nil {
 			return err
 		}
-		k := idKey(seq)
 		r := record{
-			key: e.Key, route: e.Route, resource: e.Resource, eventTime: e.EventTime,
+			key: e.Key, route: e.Route, resource: e.Resource, eventTime: wall(e.EventTime),
 			accepted: x.now, coalesce: e.Coalesce, body: e.Body, meta: e.Meta,
 		}
-		if err := x.entries.Put(k, r.encode()); err != nil {
+		if err := x.entries.Put(idKey(seq), r.encode()); err != nil {
 			return err
 		}
-		if e.Key != "" {
-			if err := x.keys.Put([]byte(e.Key), append([]byte{keyHeld}, k...)); err != nil {
-				return err
-			}
+		me := &ment{
+			key: r.key, resource: r.resource, eventTime: r.eventTime, accepted: r.accepted,
+			coalesce: r.coalesce, size: len(r.body),
 		}
-		if err := addCounter(x.cnt, cEntries, 1); err != nil {
-			return err
-		}
-		if err := addCounter(x.cnt, cBytes, len(e.Body)); err != nil {
-			return err
-		}
-		s := state{}
 		if e.Dead {
-			s.dead, s.lastError = true, e.LastError
-			if err := x.dead.Put(k, nil); err != nil {
+			// Its state is written; a pending entry's is the zero state,
+			// which an entry without one has.
+			me.st.dead, me.st.lastError = true, e.LastError
+			if err := x.persist(seq, me); err != nil {
 				return err
 			}
-			if err := addCounter(x.cnt, cDead, 1); err != nil {
-				return err
-			}
-			if err := x.putState(k, &s); err != nil {
-				return err
-			}
+		}
+		m.ents[seq] = me
+		m.bytes += me.size
+		if e.Key != "" {
+			m.held[e.Key] = seq
+		}
+		if e.Dead {
+			m.dead[seq] = struct{}{}
 		} else {
-			if err := x.accepted.Put(timeKey(x.now, k), nil); err != nil {
-				return err
-			}
-			if err := x.enqueue(k, &r, &s); err != nil {
-				return err
-			}
+			m.accepted.add(seq, me.accepted)
+			x.enqueue(seq, me)
 		}
 		id, added = strconv.FormatUint(seq, 10), true
 		return nil
@@ -118,12 +111,11 @@ func (ib *Inbox) Lease(ctx context.Context, lease time.Duration) (inbox.Lease, e
 	if lease <= 0 {
 		return inbox.Lease{}, inbox.ErrInvalidDuration
 	}
-	var maybe bool
-	if err := d.view(func(tx *bolt.Tx) error { maybe = d.ibx(tx).mayBeReady(); return nil }); err != nil {
+	if maybe, err := d.peek(func(m *mem, now time.Time) bool { return m.mayBeReady(now) }); err != nil || !maybe {
+		if err == nil {
+			err = inbox.ErrEmpty
+		}
 		return inbox.Lease{}, err
-	}
-	if !maybe {
-		return inbox.Lease{}, inbox.ErrEmpty
 	}
 	var (
 		out   inbox.Lease
@@ -134,20 +126,17 @@ func (ib *Inbox) Lease(ctx context.Context, lease time.Duration) (inbox.Lease, e
 		if opErr = ctx.Err(); opErr != nil {
 			return nil
 		}
-		x := d.ibx(tx)
-		if err := x.sweep(); err != nil {
+		x, err := d.ibx(tx)
+		if err != nil {
 			return err
 		}
-		if err := x.promote(); err != nil {
-			return err
-		}
-		k, _ := x.ready.Cursor().First() // the smallest ID: first accepted
-		if k == nil {
+		x.m.promote(x.now)
+		f, ok := x.m.ready.first() // the smallest ID: first accepted
+		if !ok {
 			opErr = inbox.ErrEmpty
 			return nil
 		}
-		var err error
-		out, err = x.lease(bytes.Clone(k), lease)
+		out, err = x.lease(f.id, lease)
 		return err
 	})
 	if err != nil {
@@ -158,92 +147,84 @@ func (ib *Inbox) Lease(ctx context.Context, lease time.Duration) (inbox.Lease, e
 
 // lease leases the ready entry id (for a coalescing resource, the newest
 // entry of its resource instead, superseding the others).
-func (x *ibx) lease(id []byte, lease time.Duration) (inbox.Lease, error) {
+func (x *ibx) lease(id uint64, lease time.Duration) (inbox.Lease, error) {
 	var out inbox.Lease
-	r, err := x.loadRecord(id, false)
+	e, err := x.ent(id)
 	if err != nil {
 		return out, err
 	}
-	if r.resource != "" && r.coalesce {
-		prefix := queuePrefix(r.resource)
-		var ids [][]byte
-		c := x.queues.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, bytes.Clone(k[len(k)-8:]))
+	if e.resource != "" && e.coalesce {
+		q := x.m.queues[e.resource]
+		if len(q) == 0 {
+			return out, fmt.Errorf("ready entry %d is not in its resource's queue: %w", id, errCorrupt)
 		}
-		if len(ids) == 0 {
-			return out, fmt.Errorf("ready entry %s is not in its resource's queue: %w", idString(id), errCorrupt)
+		older := make([]uint64, 0, len(q)-1)
+		for _, t := range q[:len(q)-1] {
+			older = append(older, t.id)
 		}
-		for _, old := range ids[:len(ids)-1] {
-			oldRec, err := x.loadRecord(old, true)
+		id = q[len(q)-1].id
+		for _, old := range older {
+			oe, err := x.ent(old)
 			if err != nil {
 				return out, err
 			}
-			oldState, _, err := x.loadState(old)
+			r, err := x.loadRecord(old, true)
 			if err != nil {
 				return out, err
 			}
-			out.Superseded = append(out.Superseded, entry(old, oldRec, oldState))
-			if err := x.remove(old, &oldRec, &oldState, false); err != nil {
+			out.Superseded = append(out.Superseded, entry(old, r, oe.st))
+			if err := x.remove(old, oe, false); err != nil {
 				return out, err
 			}
-			if err := x.remember(oldRec.key); err != nil {
+			if err := x.remember(oe.key); err != nil {
 				return out, err
 			}
 		}
-		id = ids[len(ids)-1]
+		if e, err = x.ent(id); err != nil {
+			return out, err
+		}
 	}
-	r, err = x.loadRecord(id, true)
+	r, err := x.loadRecord(id, true)
 	if err != nil {
-		return out, err
-	}
-	s, _, err := x.loadState(id)
-	if err != nil {
-		return out, err
-	}
-	if err := x.unslot(id, &s); err != nil {
 		return out, err
 	}
 	seq, err := x.entries.NextSequence()
 	if err != nil {
 		return out, err
 	}
-	s.token = "t" + strconv.FormatUint(seq, 10)
-	s.attempts++
-	if err := x.leaseSlot(id, &s, x.now.Add(lease)); err != nil {
+	x.m.unslot(id, e)
+	e.st.token = "t" + strconv.FormatUint(seq, 10)
+	e.st.attempts++
+	x.m.leaseSlot(id, e, x.now.Add(lease))
+	if err := x.persist(id, e); err != nil {
 		return out, err
 	}
-	if err := x.putState(id, &s); err != nil {
-		return out, err
-	}
-	if r.resource != "" {
+	if e.resource != "" {
 		// The resource is busy: no head waits in ready or delayed (the
 		// one that did is this entry, or was superseded).
-		if err := x.putRes(r.resource, idOf(id), 0); err != nil {
-			return out, err
-		}
+		x.m.putRes(e.resource, resHeads{busy: id})
 	}
-	out.Entry, out.Token = entry(id, r, s), s.token
+	out.Entry, out.Token = entry(id, r, e.st), e.st.token
 	return out, nil
 }
 
 // held returns l's entry while l holds it: the entry is not dead and its
 // latest lease is l's, whether or not that lease ran out.
-func (x *ibx) held(l inbox.Lease) ([]byte, state, bool, error) {
+func (x *ibx) held(l inbox.Lease) (uint64, *ment, bool) {
 	id, ok := parseID(l.Entry.ID)
 	if !ok || l.Token == "" {
-		return nil, state{}, false, nil
+		return 0, nil, false
 	}
-	s, ok, err := x.loadState(id)
-	if err != nil || !ok || s.dead || s.token != l.Token {
-		return nil, state{}, false, err
+	e := x.m.ents[id]
+	if e == nil || e.st.dead || e.st.token != l.Token {
+		return 0, nil, false
 	}
-	return id, s, true, nil
+	return id, e, true
 }
 
 // leased runs fn on l's entry in a write transaction when l still holds
 // it; otherwise it returns inbox.ErrLeaseLost, changing nothing.
-func (d *DB) leased(ctx context.Context, l inbox.Lease, fn func(x *ibx, id []byte, s state) error) error {
+func (d *DB) leased(ctx context.Context, l inbox.Lease, fn func(x *ibx, id uint64, e *ment) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -252,19 +233,16 @@ func (d *DB) leased(ctx context.Context, l inbox.Lease, fn func(x *ibx, id []byt
 		if opErr = ctx.Err(); opErr != nil {
 			return nil
 		}
-		x := d.ibx(tx)
-		id, s, ok, err := x.held(l)
+		x, err := d.ibx(tx)
 		if err != nil {
 			return err
 		}
+		id, e, ok := x.held(l)
 		if !ok {
 			opErr = inbox.ErrLeaseLost
 			return nil
 		}
-		if err := x.sweep(); err != nil {
-			return err
-		}
-		return fn(x, id, s)
+		return fn(x, id, e)
 	})
 	if err != nil {
 		return err
@@ -288,18 +266,14 @@ func (ib *Inbox) Renew(ctx context.Context, l inbox.Lease, lease time.Duration) 
 		return inbox.ErrInvalidDuration
 	}
 	lost := false
-	err := ib.d.leased(ctx, l, func(x *ibx, id []byte, s state) error {
-		if s.slot != slotLeased || !x.now.Before(s.slotAt) {
+	err := ib.d.leased(ctx, l, func(x *ibx, id uint64, e *ment) error {
+		if e.st.slot != slotLeased || !x.now.Before(e.st.slotAt) {
 			lost = true
 			return nil
 		}
-		if err := x.unslot(id, &s); err != nil {
-			return err
-		}
-		if err := x.leaseSlot(id, &s, x.now.Add(lease)); err != nil {
-			return err
-		}
-		return x.putState(id, &s)
+		x.m.unslot(id, e)
+		x.m.leaseSlot(id, e, x.now.Add(lease))
+		return x.persist(id, e)
 	})
 	if err == nil && lost {
 		return inbox.ErrLeaseLost
@@ -309,97 +283,54 @@ func (ib *Inbox) Renew(ctx context.Context, l inbox.Lease, lease time.Duration) 
 
 // Ack implements inbox.Inbox.
 func (ib *Inbox) Ack(ctx context.Context, l inbox.Lease) error {
-	d := ib.d
-	return d.leased(ctx, l, func(x *ibx, id []byte, s state) error {
-		r, err := x.loadRecord(id, false)
-		if err != nil {
+	return ib.d.leased(ctx, l, func(x *ibx, id uint64, e *ment) error {
+		if err := x.remove(id, e, true); err != nil {
 			return err
 		}
-		if err := x.remove(id, &r, &s, true); err != nil {
-			return err
-		}
-		return x.remember(r.key)
+		return x.remember(e.key)
 	})
 }
 
 // Retry implements inbox.Inbox.
 func (ib *Inbox) Retry(ctx context.Context, l inbox.Lease, notBefore time.Time, cause string) error {
-	d := ib.d
-	return d.leased(ctx, l, func(x *ibx, id []byte, s state) error {
-		r, err := x.loadRecord(id, false)
-		if err != nil {
+	return ib.d.leased(ctx, l, func(x *ibx, id uint64, e *ment) error {
+		x.m.unslot(id, e)
+		e.st.token, e.st.notBefore, e.st.lastError = "", wall(notBefore), cause
+		if err := x.persist(id, e); err != nil {
 			return err
 		}
-		if err := x.unslot(id, &s); err != nil {
-			return err
+		if e.resource == "" {
+			x.m.queueUp(id, e, x.now)
+			return nil
 		}
-		s.token, s.notBefore, s.lastError = "", notBefore, cause
-		if r.resource == "" {
-			if err := x.queueUp(id, &s); err != nil {
-				return err
-			}
-			return x.putState(id, &s)
-		}
-		if err := x.putState(id, &s); err != nil {
-			return err
-		}
-		return x.free(r.resource, id)
+		x.m.free(e.resource, id, x.now)
+		return nil
 	})
-}
-
-// free records that id no longer holds or heads its resource, and
-// settles the resource.
-func (x *ibx) free(resource string, id []byte) error {
-	busy, head := x.res(resource)
-	if busy == idOf(id) {
-		busy = 0
-	}
-	if head == idOf(id) {
-		head = 0
-	}
-	if err := x.putRes(resource, busy, head); err != nil {
-		return err
-	}
-	return x.settle(resource)
 }
 
 // Bury implements inbox.Inbox.
 func (ib *Inbox) Bury(ctx context.Context, l inbox.Lease, cause string) error {
-	d := ib.d
-	return d.leased(ctx, l, func(x *ibx, id []byte, s state) error {
-		r, err := x.loadRecord(id, false)
-		if err != nil {
+	return ib.d.leased(ctx, l, func(x *ibx, id uint64, e *ment) error {
+		m := x.m
+		m.unslot(id, e)
+		e.st.token, e.st.dead, e.st.lastError = "", true, cause
+		if err := x.persist(id, e); err != nil {
 			return err
 		}
-		if err := x.unslot(id, &s); err != nil {
-			return err
-		}
-		if err := x.accepted.Delete(timeKey(r.accepted, id)); err != nil {
-			return err
-		}
-		if err := x.dead.Put(id, nil); err != nil {
-			return err
-		}
-		if err := addCounter(x.cnt, cDead, 1); err != nil {
-			return err
-		}
-		s.token, s.dead, s.lastError = "", true, cause
-		if err := x.putState(id, &s); err != nil {
-			return err
-		}
-		if r.resource == "" {
+		m.accepted.remove(id)
+		m.dead[id] = struct{}{}
+		if e.resource == "" {
 			return nil
 		}
-		if err := x.queues.Delete(queueKey(r.resource, r.eventTime, id)); err != nil {
-			return err
-		}
-		return x.free(r.resource, id)
+		m.dequeue(id, e)
+		m.free(e.resource, id, x.now)
+		return nil
 	})
 }
 
 // deadLetter runs fn on the dead letter id in a write transaction, or
 // returns inbox.ErrNotFound, changing nothing.
-func (d *DB) deadLetter(ctx context.Context, id string, fn func(x *ibx, k []byte, s state) error) error {
+func (d *DB) deadLetter(ctx context.Context, id string, fn func(x *ibx, id uint64, e *ment) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -408,21 +339,21 @@ func (d *DB) deadLetter(ctx context.Context, id string, fn func(x *ibx, k []byte
 		if opErr = ctx.Err(); opErr != nil {
 			return nil
 		}
-		x := d.ibx(tx)
-		k, ok := parseID(id)
+		x, err := d.ibx(tx)
+		if err != nil {
+			return err
+		}
+		n, ok := parseID(id)
 		if !ok {
 			opErr = inbox.ErrNotFound
 			return nil
 		}
-		s, ok, err := x.loadState(k)
-		if err != nil {
-			return err
-		}
-		if !ok || !s.dead {
+		e := x.m.ents[n]
+		if e == nil || !e.st.dead {
 			opErr = inbox.ErrNotFound
 			return nil
 		}
-		return fn(x, k, s)
+		return fn(x, n, e)
 	})
 	if err != nil {
 		return err
@@ -433,79 +364,62 @@ func (d *DB) deadLetter(ctx context.Context, id string, fn func(x *ibx, k []byte
 // Revive implements inbox.Inbox. The entry keeps its Attempts, so the
 // attempt number (a handler's fence) keeps growing.
 func (ib *Inbox) Revive(ctx context.Context, id string) error {
-	d := ib.d
-	return d.deadLetter(ctx, id, func(x *ibx, k []byte, s state) error {
-		r, err := x.loadRecord(k, false)
-		if err != nil {
+	return ib.d.deadLetter(ctx, id, func(x *ibx, id uint64, e *ment) error {
+		e.st.dead, e.st.notBefore, e.st.token = false, time.Time{}, ""
+		if err := x.persist(id, e); err != nil {
 			return err
 		}
-		if err := x.dead.Delete(k); err != nil {
-			return err
-		}
-		if err := addCounter(x.cnt, cDead, -1); err != nil {
-			return err
-		}
-		if err := x.accepted.Put(timeKey(r.accepted, k), nil); err != nil {
-			return err
-		}
-		s.dead, s.notBefore, s.token = false, time.Time{}, ""
-		return x.enqueue(k, &r, &s)
+		delete(x.m.dead, id)
+		x.m.accepted.add(id, e.accepted)
+		x.enqueue(id, e)
+		return nil
 	})
 }
 
 // Drop implements inbox.Inbox.
 func (ib *Inbox) Drop(ctx context.Context, id string) error {
-	d := ib.d
-	return d.deadLetter(ctx, id, func(x *ibx, k []byte, s state) error {
-		r, err := x.loadRecord(k, false)
-		if err != nil {
-			return err
-		}
-		return x.remove(k, &r, &s, false)
+	return ib.d.deadLetter(ctx, id, func(x *ibx, id uint64, e *ment) error {
+		return x.remove(id, e, false)
 	})
 }
 
-// Stats implements inbox.Inbox, from a read-only transaction: it reads
-// three counters, the leases (as many as entries run at once) and the
-// first acceptance.
+// Stats implements inbox.Inbox, from the indexes in memory: it counts the
+// leases (as many as entries run at once).
 func (ib *Inbox) Stats(ctx context.Context) (inbox.Stats, error) {
-	d := ib.d
 	if err := ctx.Err(); err != nil {
 		return inbox.Stats{}, err
 	}
 	var st inbox.Stats
-	err := d.view(func(tx *bolt.Tx) error {
-		x := d.ibx(tx)
-		c := x.leases.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if readTime(k).After(x.now) {
+	_, err := ib.d.peek(func(m *mem, now time.Time) bool {
+		for _, l := range m.leases.items {
+			if l.at.After(now) {
 				st.Running++
 			}
 		}
-		entries, dead := int(counter(x.cnt, cEntries)), int(counter(x.cnt, cDead))
-		st.Dead = dead
-		st.Pending = entries - dead - st.Running
-		if k, _ := x.accepted.Cursor().First(); k != nil {
-			st.OldestPending = readTime(k)
+		st.Dead = len(m.dead)
+		st.Pending = len(m.ents) - st.Dead - st.Running
+		if f, ok := m.accepted.first(); ok {
+			st.OldestPending = f.at
 		}
-		return nil
+		return true
 	})
 	return st, err
 }
 
 // Dead implements inbox.Inbox; limit <= 0 lists them all.
 func (ib *Inbox) Dead(ctx context.Context, limit int) ([]inbox.Entry, error) {
-	d := ib.d
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var out []inbox.Entry
-	err := d.view(func(tx *bolt.Tx) error {
+	err := ib.d.read(func(x *ibx) error {
 		out = nil
-		x := d.ibx(tx)
-		c := x.dead.Cursor()
-		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
-			e, err := x.get(k)
+		ids := slices.Sorted(maps.Keys(x.m.dead))
+		if limit > 0 && len(ids) > limit {
+			ids = ids[:limit]
+		}
+		for _, id := range ids {
+			e, err := x.get(id)
 			if err != nil {
 				return err
 			}
@@ -518,23 +432,21 @@ func (ib *Inbox) Dead(ctx context.Context, limit int) ([]inbox.Entry, error) {
 
 // Get implements inbox.Inbox.
 func (ib *Inbox) Get(ctx context.Context, id string) (inbox.Entry, error) {
-	d := ib.d
 	if err := ctx.Err(); err != nil {
 		return inbox.Entry{}, err
 	}
-	k, ok := parseID(id)
+	n, ok := parseID(id)
 	if !ok {
 		return inbox.Entry{}, inbox.ErrNotFound
 	}
 	var e inbox.Entry
 	found := false
-	err := d.view(func(tx *bolt.Tx) error {
-		x := d.ibx(tx)
-		if x.state.Get(k) == nil {
+	err := ib.d.read(func(x *ibx) error {
+		if x.m.ents[n] == nil {
 			return nil
 		}
 		var err error
-		e, err = x.get(k)
+		e, err = x.get(n)
 		found = err == nil
 		return err
 	})
@@ -547,17 +459,14 @@ func (ib *Inbox) Get(ctx context.Context, id string) (inbox.Entry, error) {
 	return e, nil
 }
 
-func (x *ibx) get(id []byte) (inbox.Entry, error) {
+func (x *ibx) get(id uint64) (inbox.Entry, error) {
+	e, err := x.ent(id)
+	if err != nil {
+		return inbox.Entry{}, err
+	}
 	r, err := x.loadRecord(id, true)
 	if err != nil {
 		return inbox.Entry{}, err
 	}
-	s, ok, err := x.loadState(id)
-	if err != nil {
-		return inbox.Entry{}, err
-	}
-	if !ok {
-		return inbox.Entry{}, fmt.Errorf("inbox entry %s: record without a state: %w", idString(id), errCorrupt)
-	}
-	return entry(id, r, s), nil
+	return entry(id, r, e.st), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -32,7 +33,41 @@ func TestInboxMatchesMemory(t *testing.T) {
 				inbox.WithMaxBytes(500), inbox.WithRetention(time.Minute))
 			file := newDB(t, boltstore.WithClock(clock.Now), boltstore.WithMaxEntries(12),
 				boltstore.WithMaxBytes(500), boltstore.WithRetention(time.Minute)).Inbox()
-			runInboxModel(t, rand.New(rand.NewPCG(seed, 7)), clock, mem, file, 300)
+			runInboxModel(t, rand.New(rand.NewPCG(seed, 7)), clock, mem, file, 300, nil)
+		})
+	}
+}
+
+// The file's indexes live in memory and are rebuilt from its records when
+// it opens: closing and opening it again at random steps, with entries
+// pending, held back, leased (some leases running out while it is
+// closed), coalescing and dead, must change no answer. Memory, which is
+// never restarted, is the reference.
+func TestInboxMatchesMemoryAcrossReopens(t *testing.T) {
+	for seed := range uint64(6) {
+		t.Run(fmt.Sprint("seed-", seed), func(t *testing.T) {
+			clock := middlewaretest.NewClock(t0)
+			mem := inbox.NewMemory(inbox.WithClock(clock.Now), inbox.WithMaxEntries(12),
+				inbox.WithMaxBytes(500), inbox.WithRetention(time.Minute))
+			path := filepath.Join(t.TempDir(), "hookseal.db")
+			opts := []boltstore.Option{boltstore.WithClock(clock.Now), boltstore.WithMaxEntries(12),
+				boltstore.WithMaxBytes(500), boltstore.WithRetention(time.Minute)}
+			var db *boltstore.DB
+			open := func() inbox.Inbox {
+				t.Helper()
+				if db != nil {
+					if err := db.Close(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var err error
+				if db, err = boltstore.Open(path, opts...); err != nil {
+					t.Fatal(err)
+				}
+				return db.Inbox()
+			}
+			t.Cleanup(func() { db.Close() })
+			runInboxModel(t, rand.New(rand.NewPCG(seed, 11)), clock, mem, open(), 400, open)
 		})
 	}
 }
@@ -43,7 +78,10 @@ type heldLease struct {
 	end time.Time
 }
 
-func runInboxModel(t *testing.T, rng *rand.Rand, clock *middlewaretest.Clock, mem, file inbox.Inbox, steps int) {
+// runInboxModel runs steps random operations on mem and file, comparing
+// their answers; with reopen, some steps replace file by what reopen
+// returns (the same file, closed and opened again).
+func runInboxModel(t *testing.T, rng *rand.Rand, clock *middlewaretest.Clock, mem, file inbox.Inbox, steps int, reopen func() inbox.Inbox) {
 	ctx := context.Background()
 	var leases []heldLease
 	var ids []string
@@ -115,6 +153,8 @@ func runInboxModel(t *testing.T, rng *rand.Rand, clock *middlewaretest.Clock, me
 			e1, err1 := mem.Get(ctx, id)
 			e2, err2 := file.Get(ctx, id)
 			same(t, at("Get "+id), []any{norm(e1), category(err1)}, []any{norm(e2), category(err2)})
+		case op < 19 && reopen != nil:
+			file = reopen()
 		default:
 			clock.Add(time.Duration(rng.IntN(40)) * time.Second)
 		}

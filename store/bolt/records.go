@@ -3,6 +3,7 @@ package boltstore
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/hookseal/hookseal/inbox"
@@ -64,7 +65,9 @@ func decodeRecord(v []byte, full bool) (record, error) {
 }
 
 // state is the part of an inbox entry its runs change, and where it is
-// indexed (its slot).
+// indexed (its slot). The file keeps it for entries that have run or died
+// (an entry without one has the zero state); of the slot it keeps only a
+// lease, the rest follows from the other facts (see mem).
 type state struct {
 	attempts  int
 	notBefore time.Time
@@ -110,9 +113,9 @@ func decodeState(v []byte) (state, error) {
 }
 
 // entry builds what the inbox returns, owning its memory.
-func entry(id []byte, r record, s state) inbox.Entry {
+func entry(id uint64, r record, s state) inbox.Entry {
 	e := inbox.Entry{
-		ID: idString(id), Key: r.key, Route: r.route, Resource: r.resource,
+		ID: strconv.FormatUint(id, 10), Key: r.key, Route: r.route, Resource: r.resource,
 		EventTime: r.eventTime, Coalesce: r.coalesce, Accepted: r.accepted,
 		Attempts: s.attempts, NotBefore: s.notBefore, LastError: s.lastError, Dead: s.dead,
 		Body: slices.Clone(r.body), Meta: r.meta, // decoded into a map of its own

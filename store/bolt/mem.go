@@ -1,0 +1,368 @@
+package boltstore
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// mem is the inbox's indexes: which entries Lease may take, in what
+// order, which run, which wait behind their resource's head. The file
+// holds the facts (each entry, its attempts, backoff, lease and death, the
+// acknowledged keys); everything here is derived from them, rebuilt when
+// the DB opens (load) and kept in step by the operations, which change it
+// in the transaction that writes the facts. One process holds the file
+// (bolt's lock), so no other writer can make it stale.
+//
+// Keeping the indexes out of the file is what makes an entry cheap: its
+// life writes three buckets (its record, its state when leased, its key
+// when acknowledged) instead of twelve, and a commit's pages with them.
+// See Layout in the package documentation.
+//
+// The committer changes it while it holds DB.mu, for the whole commit;
+// readers (Stats, Dead, Get, Lease's look before it writes) take DB.mu
+// too. A commit that fails leaves it holding changes the file does not:
+// the committer then loads it again from the file (DB.reload).
+type mem struct {
+	ents map[uint64]*ment
+	held map[string]uint64 // an entry's Key → its ID, while the entry is in the inbox
+
+	ready    timedIDs // entries Lease may take now, by ID (acceptance order)
+	delayed  timedIDs // entries held back by a backoff, by NotBefore
+	leases   timedIDs // leased entries, by the lease's end
+	accepted timedIDs // pending and running entries, by acceptance
+	dead     map[uint64]struct{}
+
+	queues    map[string][]timedID // each resource's pending and running entries, by (event time, ID)
+	resources map[string]resHeads
+
+	bytes int // of the bodies held
+
+	// sweepFrom is the last key of inbox.keys the sweep looked at; nil
+	// to start from the first.
+	sweepFrom []byte
+}
+
+// ment is what the indexes need of an entry: where it belongs (its
+// record, without the body) and its state.
+type ment struct {
+	key, resource       string
+	eventTime, accepted time.Time
+	coalesce            bool
+	size                int // of the body
+	st                  state
+}
+
+// resHeads is a resource's leased entry and its head in ready or
+// delayed, 0 for none: at most one of them is set.
+type resHeads struct{ busy, head uint64 }
+
+func newMem() *mem {
+	return &mem{
+		ents: map[uint64]*ment{}, held: map[string]uint64{},
+		ready: newTimedIDs(), delayed: newTimedIDs(), leases: newTimedIDs(), accepted: newTimedIDs(),
+		dead: map[uint64]struct{}{}, queues: map[string][]timedID{}, resources: map[string]resHeads{},
+	}
+}
+
+// load builds the indexes from the file's entries and states, as they
+// were when the file was last written. A lease held when the process
+// stopped stays leased until its end, as it would have.
+func load(tx *bolt.Tx, now time.Time) (*mem, error) {
+	m := newMem()
+	states := tx.Bucket(bState)
+	c := tx.Bucket(bEntries).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 8 {
+			return nil, fmt.Errorf("inbox entry key %x: %w", k, errCorrupt)
+		}
+		id := idOf(k)
+		r, err := decodeRecord(v, false)
+		if err != nil {
+			return nil, fmt.Errorf("inbox entry %d: %w", id, err)
+		}
+		var s state
+		if sv := states.Get(k); sv != nil {
+			if s, err = decodeState(sv); err != nil {
+				return nil, fmt.Errorf("inbox entry %d state: %w", id, err)
+			}
+		}
+		// Of the slot only a lease is a fact; ready, delayed and waiting
+		// follow from the rest.
+		leased, end := s.slot == slotLeased && s.token != "" && !s.dead, s.slotAt
+		s.slot, s.slotAt = slotNone, time.Time{}
+		e := &ment{
+			key: r.key, resource: r.resource, eventTime: r.eventTime, accepted: r.accepted,
+			coalesce: r.coalesce, size: len(r.body), st: s,
+		}
+		m.ents[id] = e
+		m.bytes += e.size
+		if e.key != "" {
+			m.held[e.key] = id
+		}
+		if s.dead {
+			m.dead[id] = struct{}{}
+			continue
+		}
+		m.accepted.add(id, e.accepted)
+		if e.resource != "" {
+			m.queues[e.resource] = insertTimed(m.queues[e.resource], timedID{e.eventTime, id})
+		}
+		if leased {
+			m.leaseSlot(id, e, end)
+			if e.resource != "" {
+				m.resources[e.resource] = resHeads{busy: id}
+			}
+			continue
+		}
+		if e.resource == "" {
+			m.queueUp(id, e, now)
+		}
+	}
+	for resource := range m.queues {
+		m.settle(resource, now)
+	}
+	return m, nil
+}
+
+// unslot takes the entry out of ready, delayed or leases.
+func (m *mem) unslot(id uint64, e *ment) {
+	switch e.st.slot {
+	case slotReady:
+		m.ready.remove(id)
+	case slotDelayed:
+		m.delayed.remove(id)
+	case slotLeased:
+		m.leases.remove(id)
+	}
+	e.st.slot, e.st.slotAt = slotNone, time.Time{}
+}
+
+// queueUp makes an unslotted entry a candidate for Lease: ready now, or
+// delayed until its NotBefore.
+func (m *mem) queueUp(id uint64, e *ment, now time.Time) {
+	if e.st.notBefore.After(now) {
+		e.st.slot, e.st.slotAt = slotDelayed, e.st.notBefore
+		m.delayed.add(id, e.st.notBefore)
+		return
+	}
+	e.st.slot, e.st.slotAt = slotReady, time.Time{}
+	m.ready.add(id, time.Time{})
+}
+
+// leaseSlot records an unslotted entry as leased until end.
+func (m *mem) leaseSlot(id uint64, e *ment, end time.Time) {
+	e.st.slot, e.st.slotAt = slotLeased, end
+	m.leases.add(id, end)
+}
+
+// settle restores a resource's invariant after a change: when none of its
+// entries is leased, its first entry in run order, and only that one, is
+// in ready or delayed.
+func (m *mem) settle(resource string, now time.Time) {
+	h := m.resources[resource]
+	if h.head != 0 {
+		if e := m.ents[h.head]; e != nil && (e.st.slot == slotReady || e.st.slot == slotDelayed) {
+			m.unslot(h.head, e)
+		}
+		h.head = 0
+	}
+	if q := m.queues[resource]; h.busy == 0 && len(q) > 0 {
+		id := q[0].id
+		e := m.ents[id]
+		m.unslot(id, e)
+		m.queueUp(id, e, now)
+		h.head = id
+	}
+	m.putRes(resource, h)
+}
+
+func (m *mem) putRes(resource string, h resHeads) {
+	if h == (resHeads{}) {
+		delete(m.resources, resource)
+		return
+	}
+	m.resources[resource] = h
+}
+
+// free records that id no longer holds or heads its resource, and
+// settles the resource.
+func (m *mem) free(resource string, id uint64, now time.Time) {
+	h := m.resources[resource]
+	if h.busy == id {
+		h.busy = 0
+	}
+	if h.head == id {
+		h.head = 0
+	}
+	m.putRes(resource, h)
+	m.settle(resource, now)
+}
+
+// dequeue takes the entry out of its resource's run queue.
+func (m *mem) dequeue(id uint64, e *ment) {
+	if e.resource == "" {
+		return
+	}
+	q := removeTimed(m.queues[e.resource], timedID{e.eventTime, id})
+	if len(q) == 0 {
+		delete(m.queues, e.resource)
+		return
+	}
+	m.queues[e.resource] = q
+}
+
+// promote applies what time did since the last Lease: entries whose
+// backoff ended become ready, and entries whose lease ran out are pending
+// again (their token still stands until someone leases them), so their
+// resource is free. Each transition happens once.
+func (m *mem) promote(now time.Time) {
+	for {
+		f, ok := m.delayed.first()
+		if !ok || f.at.After(now) {
+			break
+		}
+		m.delayed.remove(f.id)
+		e := m.ents[f.id]
+		e.st.slot, e.st.slotAt = slotReady, time.Time{}
+		m.ready.add(f.id, time.Time{})
+	}
+	for {
+		f, ok := m.leases.first()
+		if !ok || f.at.After(now) {
+			break
+		}
+		e := m.ents[f.id]
+		m.unslot(f.id, e)
+		if e.resource == "" {
+			m.queueUp(f.id, e, now)
+			continue
+		}
+		m.free(e.resource, f.id, now)
+	}
+}
+
+// mayBeReady reports whether Lease could find an entry: one is ready, or
+// a backoff or lease has ended since the last Lease.
+func (m *mem) mayBeReady(now time.Time) bool {
+	if m.ready.len() > 0 {
+		return true
+	}
+	for _, h := range []*timedIDs{&m.delayed, &m.leases} {
+		if f, ok := h.first(); ok && !f.at.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// timedID is an entry's ID with the instant an index orders it by.
+type timedID struct {
+	at time.Time
+	id uint64
+}
+
+func compareTimed(a, b timedID) int {
+	if c := a.at.Compare(b.at); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+// insertTimed adds x to q, kept in (at, ID) order.
+func insertTimed(q []timedID, x timedID) []timedID {
+	i, _ := slices.BinarySearchFunc(q, x, compareTimed)
+	return slices.Insert(q, i, x)
+}
+
+// removeTimed takes x out of q, kept in (at, ID) order.
+func removeTimed(q []timedID, x timedID) []timedID {
+	if i, ok := slices.BinarySearchFunc(q, x, compareTimed); ok {
+		return slices.Delete(q, i, i+1)
+	}
+	return q
+}
+
+// timedIDs is a set of entry IDs ordered by (instant, ID): a binary heap,
+// with each ID's place in it so that any can be removed in O(log n).
+type timedIDs struct {
+	items []timedID
+	pos   map[uint64]int
+}
+
+func newTimedIDs() timedIDs { return timedIDs{pos: map[uint64]int{}} }
+
+func (h *timedIDs) len() int { return len(h.items) }
+
+// first returns the smallest.
+func (h *timedIDs) first() (timedID, bool) {
+	if len(h.items) == 0 {
+		return timedID{}, false
+	}
+	return h.items[0], true
+}
+
+// add puts id in the set at instant at; id must not be in it.
+func (h *timedIDs) add(id uint64, at time.Time) {
+	h.pos[id] = len(h.items)
+	h.items = append(h.items, timedID{at, id})
+	h.up(len(h.items) - 1)
+}
+
+// remove takes id out of the set, if it is in it.
+func (h *timedIDs) remove(id uint64) {
+	i, ok := h.pos[id]
+	if !ok {
+		return
+	}
+	last := len(h.items) - 1
+	if i != last {
+		h.swap(i, last)
+	}
+	delete(h.pos, id)
+	h.items = h.items[:last]
+	if i != last && !h.down(i) {
+		h.up(i)
+	}
+}
+
+func (h *timedIDs) less(i, j int) bool { return compareTimed(h.items[i], h.items[j]) < 0 }
+
+func (h *timedIDs) swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.pos[h.items[i].id], h.pos[h.items[j].id] = i, j
+}
+
+func (h *timedIDs) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			return
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+}
+
+// down moves item i towards the leaves; it reports whether it moved.
+func (h *timedIDs) down(i int) bool {
+	start, n := i, len(h.items)
+	for {
+		child := 2*i + 1
+		if child >= n {
+			break
+		}
+		if r := child + 1; r < n && h.less(r, child) {
+			child = r
+		}
+		if !h.less(child, i) {
+			break
+		}
+		h.swap(i, child)
+		i = child
+	}
+	return i > start
+}
