@@ -280,20 +280,49 @@ func (d *DB) peek(fn func(m *mem, now time.Time) bool) (bool, error) {
 	return fn(d.mem, wall(d.cfg.clock())), nil
 }
 
-// read runs fn on the inbox's indexes and, in a read-only transaction, its
-// records: Get and Dead. It waits for the commit under way, if any.
-func (d *DB) read(fn func(x *ibx) error) error {
+// entriesOf returns the entries pick chooses from the inbox's indexes, as
+// they were at one moment: it waits for the commit under way, takes the
+// entries' states from the indexes and opens a read-only transaction
+// while no commit can run, then reads their records from that
+// transaction holding no lock, so a long read (Dead over thousands of
+// dead letters) does not stall the writes.
+func (d *DB) entriesOf(pick func(m *mem) []uint64) ([]inbox.Entry, error) {
+	select {
+	case <-d.closing:
+		return nil, ErrClosed
+	default:
+	}
 	d.committing.Lock()
-	defer d.committing.Unlock()
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.view(func(tx *bolt.Tx) error {
-		x, err := d.ibx(tx)
-		if err != nil {
-			return err
+	if d.memErr != nil {
+		d.mu.Unlock()
+		d.committing.Unlock()
+		return nil, d.memErr
+	}
+	ids := pick(d.mem)
+	states := make([]state, len(ids))
+	for i, id := range ids {
+		states[i] = d.mem.ents[id].st
+	}
+	tx, err := d.db.Begin(false)
+	d.mu.Unlock()
+	d.committing.Unlock()
+	if err != nil {
+		if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+			return nil, ErrClosed
 		}
-		return fn(x)
-	})
+		return nil, d.wrap(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	out := make([]inbox.Entry, 0, len(ids))
+	for i, id := range ids {
+		r, err := readRecord(tx.Bucket(bEntries), id, true)
+		if err != nil {
+			return nil, d.wrap(err)
+		}
+		out = append(out, entry(id, r, states[i]))
+	}
+	return out, nil
 }
 
 // reload loads the inbox's indexes again from the file, after a commit

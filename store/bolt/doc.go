@@ -18,8 +18,8 @@
 // [inbox.Memory] and [store.Memory], do, answer for answer: the tests run
 // the same random operations against both and compare every result, the
 // inbox's also with the file closed and opened again at random steps. The
-// differences are noted below ([Inbox.Renew], keys longer than 4 KiB, times
-// read back in UTC).
+// differences are noted below (keys longer than 4 KiB, times read back in
+// UTC).
 //
 // It is a module of its own (github.com/hookseal/hookseal/store/bolt), so
 // only receivers that use it get go.etcd.io/bbolt in their module graph.
@@ -62,9 +62,11 @@
 // with are then run again, each alone, so it fails no other. A write whose
 // context ends before its turn returns the context's error and changes
 // nothing. The store's reads (its Stats) are read-only transactions, which
-// wait for no commit and cost no fsync; the inbox's (Stats, Dead, Get, and
-// a Lease that finds nothing due) read its indexes in memory (see Layout),
-// so idle runners polling an empty inbox write nothing either. Before it
+// wait for no commit and cost no fsync. The inbox's Stats, and a Lease
+// that finds nothing due, read its indexes in memory (see Layout), so
+// idle runners polling an empty inbox write nothing either; Get and Dead
+// wait for the commit under way, if any, then read the records in a
+// read-only transaction that holds up no write. Before it
 // takes the calls waiting, the committer yields once, so that requests
 // about to send theirs join the commit: under load a commit carries more
 // calls for its fixed cost (two fdatasyncs, a write per page).
@@ -154,7 +156,9 @@
 // round faster than the bucket grows, so a Key stays at most one round (a
 // small part of the retention, whatever the load) after its end, and the
 // removals of a commit fall on a few neighbouring pages rather than one
-// page per Key. The hand starts from the first Key when the file opens.
+// page per Key. The hand starts from the first Key when the file opens;
+// an inbox that stops acknowledging keeps its last Keys until it starts
+// again, treating the expired ones as absent.
 // Bolt reuses the pages freed, so the file stays at the size its busiest
 // retention needed; it never shrinks (compact it offline with bbolt
 // compact if a burst made it large).
@@ -183,12 +187,10 @@
 // the process stopped runs out at its end; the entry is then leased again
 // with its Attempts raised, and the old token is refused.
 //
-// [Inbox.Renew] (and Ack, Retry, Bury) accept a lease that ran out and
-// that nobody took over, as inbox.Memory does; unlike Memory, Renew
-// refuses it, with [inbox.ErrLeaseLost], when another entry of its
-// resource has been leased since (one that arrived with an earlier event
-// time while it was out), since two entries of a resource would then run
-// at once. [Store.Renew], Commit and Release accept a claim whose lease
+// [Inbox.Ack], Retry and Bury accept a lease that ran out and that nobody
+// took over, as inbox.Memory does, also across a restart; [Inbox.Renew]
+// refuses it with [inbox.ErrLeaseLost], as Memory does, since another
+// entry of its resource may have started while it was out. [Store.Renew], Commit and Release accept a claim whose lease
 // ran out while nobody claimed the key and the sweep has not removed it,
 // as store.Memory does.
 //

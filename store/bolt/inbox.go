@@ -111,11 +111,12 @@ func (ib *Inbox) Lease(ctx context.Context, lease time.Duration) (inbox.Lease, e
 	if lease <= 0 {
 		return inbox.Lease{}, inbox.ErrInvalidDuration
 	}
-	if maybe, err := d.peek(func(m *mem, now time.Time) bool { return m.mayBeReady(now) }); err != nil || !maybe {
-		if err == nil {
-			err = inbox.ErrEmpty
-		}
-		return inbox.Lease{}, err
+	// A look at the indexes first, so that idle runners polling an empty
+	// inbox write nothing. When the look fails (the DB closed, or the
+	// indexes could not be loaded again after a failed commit), the write
+	// says so, or loads them again.
+	if maybe, err := d.peek(func(m *mem, now time.Time) bool { return m.mayBeReady(now) }); err == nil && !maybe {
+		return inbox.Lease{}, inbox.ErrEmpty
 	}
 	var (
 		out   inbox.Lease
@@ -267,6 +268,7 @@ func (ib *Inbox) Renew(ctx context.Context, l inbox.Lease, lease time.Duration) 
 	}
 	lost := false
 	err := ib.d.leased(ctx, l, func(x *ibx, id uint64, e *ment) error {
+		lost = false // the call may run again (see DB.update)
 		if e.st.slot != slotLeased || !x.now.Before(e.st.slotAt) {
 			lost = true
 			return nil
@@ -411,23 +413,13 @@ func (ib *Inbox) Dead(ctx context.Context, limit int) ([]inbox.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []inbox.Entry
-	err := ib.d.read(func(x *ibx) error {
-		out = nil
-		ids := slices.Sorted(maps.Keys(x.m.dead))
+	return ib.d.entriesOf(func(m *mem) []uint64 {
+		ids := slices.Sorted(maps.Keys(m.dead))
 		if limit > 0 && len(ids) > limit {
 			ids = ids[:limit]
 		}
-		for _, id := range ids {
-			e, err := x.get(id)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return nil
+		return ids
 	})
-	return out, err
 }
 
 // Get implements inbox.Inbox.
@@ -439,34 +431,17 @@ func (ib *Inbox) Get(ctx context.Context, id string) (inbox.Entry, error) {
 	if !ok {
 		return inbox.Entry{}, inbox.ErrNotFound
 	}
-	var e inbox.Entry
-	found := false
-	err := ib.d.read(func(x *ibx) error {
-		if x.m.ents[n] == nil {
+	out, err := ib.d.entriesOf(func(m *mem) []uint64 {
+		if m.ents[n] == nil {
 			return nil
 		}
-		var err error
-		e, err = x.get(n)
-		found = err == nil
-		return err
+		return []uint64{n}
 	})
 	switch {
 	case err != nil:
 		return inbox.Entry{}, err
-	case !found:
+	case len(out) == 0:
 		return inbox.Entry{}, inbox.ErrNotFound
 	}
-	return e, nil
-}
-
-func (x *ibx) get(id uint64) (inbox.Entry, error) {
-	e, err := x.ent(id)
-	if err != nil {
-		return inbox.Entry{}, err
-	}
-	r, err := x.loadRecord(id, true)
-	if err != nil {
-		return inbox.Entry{}, err
-	}
-	return entry(id, r, e.st), nil
+	return out[0], nil
 }

@@ -72,7 +72,13 @@ func (x *ibx) persist(id uint64, e *ment) error {
 // loadRecord reads id's record; without full, its meta is left out. The
 // body aliases the transaction's memory.
 func (x *ibx) loadRecord(id uint64, full bool) (record, error) {
-	v := x.entries.Get(idKey(id))
+	return readRecord(x.entries, id, full)
+}
+
+// readRecord reads id's record from inbox.entries, which the indexes say
+// holds it.
+func readRecord(entries *bolt.Bucket, id uint64, full bool) (record, error) {
+	v := entries.Get(idKey(id))
 	if v == nil {
 		return record{}, fmt.Errorf("inbox entry %d: indexed but not in the file: %w", id, errCorrupt)
 	}

@@ -22,10 +22,11 @@ import (
 // when acknowledged) instead of twelve, and a commit's pages with them.
 // See Layout in the package documentation.
 //
-// The committer changes it while it holds DB.mu, for the whole commit;
-// readers (Stats, Dead, Get, Lease's look before it writes) take DB.mu
-// too. A commit that fails leaves it holding changes the file does not:
-// the committer then loads it again from the file (DB.reload).
+// The committer changes it while it holds DB.mu, as the calls of a
+// commit run (not while the commit writes and syncs); readers (Stats,
+// Dead, Get, Lease's look before it writes) take DB.mu too. A commit that
+// fails leaves it holding changes the file does not: the committer then
+// loads it again from the file (DB.reload).
 type mem struct {
 	ents map[uint64]*ment
 	held map[string]uint64 // an entry's Key → its ID, while the entry is in the inbox
@@ -91,8 +92,12 @@ func load(tx *bolt.Tx, now time.Time) (*mem, error) {
 			}
 		}
 		// Of the slot only a lease is a fact; ready, delayed and waiting
-		// follow from the rest.
-		leased, end := s.slot == slotLeased && s.token != "" && !s.dead, s.slotAt
+		// follow from the rest. A lease that has run out is not one:
+		// Lease would only have freed its entry (promote does not write
+		// to the file), and its resource may have gone on without it,
+		// with another entry leased since. Its token still stands for
+		// Ack, Retry and Bury until the entry is leased again.
+		leased, end := s.slot == slotLeased && s.token != "" && !s.dead && s.slotAt.After(now), s.slotAt
 		s.slot, s.slotAt = slotNone, time.Time{}
 		e := &ment{
 			key: r.key, resource: r.resource, eventTime: r.eventTime, accepted: r.accepted,

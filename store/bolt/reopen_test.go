@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -155,4 +156,75 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if n, _ := strconv.Atoi(id); err != nil || n <= 5 {
 		t.Errorf("Append after reopening = %q, %v; want an ID after the five before", id, err)
 	}
+}
+
+// A lease that ran out is not a lease when the file opens: its resource
+// may have gone on without it. Here entry 2's holder crashed; entry 1, a
+// dead letter of the same resource revived since (its event time is
+// earlier), is leased and running when the process restarts. After the
+// restart entry 1 is still running, not handed out a second time, and
+// its holder can renew and acknowledge it, as with inbox.Memory.
+func TestReopenKeepsTheLiveLeaseOfAResource(t *testing.T) {
+	clock := middlewaretest.NewClock(t0)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "hookseal.db")
+	mem := inbox.NewMemory(inbox.WithClock(clock.Now))
+	db, err := boltstore.Open(path, boltstore.WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { db.Close() }()
+	both := func(fn func(i int, ib inbox.Inbox) error) {
+		t.Helper()
+		for i, ib := range []inbox.Inbox{mem, db.Inbox()} {
+			if err := fn(i, ib); err != nil {
+				t.Fatalf("%s: %v", []string{"memory", "file"}[i], err)
+			}
+		}
+	}
+	both(func(_ int, ib inbox.Inbox) error {
+		if _, _, err := ib.Append(ctx, inbox.Entry{Key: "y", Resource: "r", EventTime: t0}); err != nil {
+			return err
+		}
+		l, err := ib.Lease(ctx, time.Minute)
+		if err != nil {
+			return err
+		}
+		if err := ib.Bury(ctx, l, "boom"); err != nil {
+			return err
+		}
+		if _, _, err := ib.Append(ctx, inbox.Entry{Key: "x", Resource: "r", EventTime: t0.Add(time.Second)}); err != nil {
+			return err
+		}
+		_, err = ib.Lease(ctx, 10*time.Second) // entry 2; its holder crashes
+		return err
+	})
+	clock.Add(11 * time.Second)
+	var running [2]inbox.Lease
+	both(func(i int, ib inbox.Inbox) error {
+		if err := ib.Revive(ctx, "1"); err != nil {
+			return err
+		}
+		var err error
+		if running[i], err = ib.Lease(ctx, time.Minute); err == nil && running[i].Entry.ID != "1" {
+			err = errors.New("leased entry " + running[i].Entry.ID + ", want 1")
+		}
+		return err
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = boltstore.Open(path, boltstore.WithClock(clock.Now)); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Second)
+	both(func(i int, ib inbox.Inbox) error {
+		if l, err := ib.Lease(ctx, time.Minute); !errors.Is(err, inbox.ErrEmpty) {
+			return errors.New("Lease while entry 1 runs = entry " + l.Entry.ID + ", want none: " + fmt.Sprint(err))
+		}
+		if err := ib.Renew(ctx, running[i], time.Minute); err != nil {
+			return err
+		}
+		return ib.Ack(ctx, running[i])
+	})
 }
