@@ -291,6 +291,10 @@ func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal,
 		}
 		fmt.Printf("throughput ratio %s/%s: %.2f (goal >= %.2f: %s)\n", inbox.name, inline.name, inbox.rps()/inline.rps(), inboxGoal, verdict)
 	}
+	// Each server above ran once, one after the other: on a shared
+	// machine a single pass's ratio moves by a fifth from run to run.
+	fmt.Println("(one pass each: ratios move by about ±20% from run to run on a shared machine; judge a goal on alternating rounds,")
+	fmt.Println(" LOADFLAGS=\"-rounds 7\" for listen/floor, \"-rounds 7 -pair inbox\" or \"-rounds 7 -pair redis -redis URL\" for the others)")
 
 	// Correctness: the answers, then listen's own record of what it
 	// processed — exactly once per valid delivery, warm-up included.
