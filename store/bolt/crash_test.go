@@ -201,19 +201,14 @@ func TestCrashRandomKills(t *testing.T) {
 	rcv := startReceiver(t, bin, db, down)
 	url := func() string { mu.Lock(); defer mu.Unlock(); return rcv.url }
 
-	const checks, per = 8, 125
+	const checks, per, maxKills = 8, 125, 12
 	base := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
-	stop := make(chan struct{})
-	killed := make(chan int)
-	go func() { // the killer
+	killed := make(chan int, 1)
+	go func() { // the killer: maxKills kills, while the alerts are sent and run
 		n := 0
 		defer func() { killed <- n }()
-		for n < 12 {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(300+rand.IntN(700)) * time.Millisecond):
-			}
+		for n < maxKills {
+			time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond)
 			mu.Lock()
 			rcv.kill()
 			rcv = startReceiver(t, bin, db, down)
@@ -227,6 +222,10 @@ func TestCrashRandomKills(t *testing.T) {
 	for c := range checks {
 		wg.Go(func() {
 			for i := range per {
+				// Paced, so that the sending spans the kills: the
+				// receiver is killed while it accepts, not only while
+				// it runs what it accepted.
+				time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
 				check, started := fmt.Sprintf("check-%d", c), base.Add(time.Duration(i)*time.Second)
 				if o := crashtest.Send(t, url, check, started); o == middleware.Accepted || o == middleware.Duplicate {
 					amu.Lock()
@@ -237,7 +236,6 @@ func TestCrashRandomKills(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
 	kills := <-killed
 	down.WaitFor(t, 60*time.Second, "every accepted alert handled", func(_, runs []crashtest.Run) bool {
 		return len(crashtest.ByEvent(runs)) >= len(accepted)
@@ -252,5 +250,8 @@ func TestCrashRandomKills(t *testing.T) {
 		kills, checks*per, len(accepted), c.Handled, c.Twice, c.Lost, c.OrderViolations)
 	if len(accepted) != checks*per || c.Lost != 0 || c.OrderViolations != 0 || c.Unknown != 0 {
 		t.Fatalf("want all %d accepted, 0 lost, 0 order violations, nothing unknown", checks*per)
+	}
+	if kills != maxKills {
+		t.Fatalf("%d kills, want %d", kills, maxKills)
 	}
 }
