@@ -68,27 +68,17 @@ func (ib *Inbox) Append(ctx context.Context, e inbox.Entry) (string, bool, error
 		if err := x.entries.Put(idKey(seq), r.encode()); err != nil {
 			return err
 		}
-		me := &ment{
-			key: r.key, resource: r.resource, eventTime: r.eventTime, accepted: r.accepted,
-			coalesce: r.coalesce, size: len(r.body),
-		}
+		me := newMent(&r, state{dead: e.Dead})
 		if e.Dead {
 			// Its state is written; a pending entry's is the zero state,
 			// which an entry without one has.
-			me.st.dead, me.st.lastError = true, e.LastError
+			me.st.lastError = e.LastError
 			if err := x.persist(seq, me); err != nil {
 				return err
 			}
 		}
-		m.ents[seq] = me
-		m.bytes += me.size
-		if e.Key != "" {
-			m.held[e.Key] = seq
-		}
-		if e.Dead {
-			m.dead[seq] = struct{}{}
-		} else {
-			m.accepted.add(seq, me.accepted)
+		m.add(seq, me)
+		if !e.Dead {
 			x.enqueue(seq, me)
 		}
 		id, added = strconv.FormatUint(seq, 10), true

@@ -99,20 +99,11 @@ func load(tx *bolt.Tx, now time.Time) (*mem, error) {
 		// Ack, Retry and Bury until the entry is leased again.
 		leased, end := s.slot == slotLeased && s.token != "" && !s.dead && s.slotAt.After(now), s.slotAt
 		s.slot, s.slotAt = slotNone, time.Time{}
-		e := &ment{
-			key: r.key, resource: r.resource, eventTime: r.eventTime, accepted: r.accepted,
-			coalesce: r.coalesce, size: len(r.body), st: s,
-		}
-		m.ents[id] = e
-		m.bytes += e.size
-		if e.key != "" {
-			m.held[e.key] = id
-		}
+		e := newMent(&r, s)
+		m.add(id, e)
 		if s.dead {
-			m.dead[id] = struct{}{}
 			continue
 		}
-		m.accepted.add(id, e.accepted)
 		if e.resource != "" {
 			m.queues[e.resource] = insertTimed(m.queues[e.resource], timedID{e.eventTime, id})
 		}
@@ -131,6 +122,30 @@ func load(tx *bolt.Tx, now time.Time) (*mem, error) {
 		m.settle(resource, now)
 	}
 	return m, nil
+}
+
+// newMent is what the indexes keep of an entry with record r and state s.
+func newMent(r *record, s state) *ment {
+	return &ment{
+		key: r.key, resource: r.resource, eventTime: r.eventTime, accepted: r.accepted,
+		coalesce: r.coalesce, size: len(r.body), st: s,
+	}
+}
+
+// add counts entry id as held, its Key with it, and files it as dead or
+// as pending in acceptance order. A pending entry's turn (its resource's
+// queue, ready or delayed) is the caller's to give.
+func (m *mem) add(id uint64, e *ment) {
+	m.ents[id] = e
+	m.bytes += e.size
+	if e.key != "" {
+		m.held[e.key] = id
+	}
+	if e.st.dead {
+		m.dead[id] = struct{}{}
+		return
+	}
+	m.accepted.add(id, e.accepted)
 }
 
 // unslot takes the entry out of ready, delayed or leases.
