@@ -78,12 +78,14 @@ type state struct {
 	slotAt    time.Time // NotBefore in delayed, the lease's end in leased
 }
 
-// The index an entry is in: at most one of these at a time.
+// The index of mem an entry is in: at most one of these at a time. The
+// values are part of the file's format: inbox.state keeps slotLeased (and
+// format 1 kept the others).
 const (
 	slotNone    byte = iota // dead, or waiting behind its resource's head
-	slotReady               // in inbox.ready
-	slotDelayed             // in inbox.delayed, until slotAt
-	slotLeased              // in inbox.leases, until slotAt
+	slotReady               // in mem.ready
+	slotDelayed             // in mem.delayed, until slotAt
+	slotLeased              // in mem.leases, until slotAt
 )
 
 const stateVersion = 1
