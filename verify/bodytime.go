@@ -137,12 +137,18 @@ func bodyString(body []byte, path []string) (string, bool) {
 			}
 			val := v.String()
 			// The rest must hold no second member of that name (the
-			// decoder refuses duplicates) and be well formed.
+			// decoder refuses duplicates) and be well formed, and nothing
+			// may follow the object: the decoder reads a stream of
+			// values, where a second one (`{...}0`) is no error.
 			for {
-				if _, err := d.dec.ReadToken(); err == io.EOF {
-					return val, true
-				} else if err != nil {
+				if _, err := d.dec.ReadToken(); err != nil {
 					return "", false
+				}
+				if d.dec.StackDepth() == 0 { // the object has ended
+					if _, err := d.dec.ReadToken(); err != io.EOF {
+						return "", false
+					}
+					return val, true
 				}
 			}
 		}
