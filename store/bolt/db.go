@@ -46,7 +46,8 @@ type DB struct {
 	committing sync.Mutex
 	mem        *mem
 	// memErr is why mem could not be loaded again after a failed commit;
-	// the inbox's operations return it from then on.
+	// the inbox's operations return it until one of its writes, failing
+	// on it, has the indexes loaded again.
 	memErr error
 
 	calls     chan *call    // to the committer, unbuffered
