@@ -309,7 +309,7 @@ func (ib *Inbox) Bury(ctx context.Context, l inbox.Lease, cause string) error {
 		if err := x.persist(id, e); err != nil {
 			return err
 		}
-		m.accepted.remove(id)
+		m.accepted.remove(e)
 		m.dead[id] = struct{}{}
 		if e.resource == "" {
 			return nil
@@ -362,7 +362,7 @@ func (ib *Inbox) Revive(ctx context.Context, id string) error {
 			return err
 		}
 		delete(x.m.dead, id)
-		x.m.accepted.add(id, e.accepted)
+		x.m.accepted.add(id, e, e.accepted)
 		x.enqueue(id, e)
 		return nil
 	})

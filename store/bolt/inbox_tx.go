@@ -95,7 +95,7 @@ func (x *ibx) enqueue(id uint64, e *ment) {
 		x.m.queueUp(id, e, x.now)
 		return
 	}
-	x.m.queues[e.resource] = insertTimed(x.m.queues[e.resource], timedID{e.eventTime, id})
+	x.m.queues[e.resource] = insertTimed(x.m.queues[e.resource], timedID{at: e.eventTime, id: id})
 	x.m.settle(e.resource, x.now)
 }
 
@@ -114,7 +114,7 @@ func (x *ibx) remove(id uint64, e *ment, settle bool) error {
 	if e.st.dead {
 		delete(m.dead, id)
 	} else {
-		m.accepted.remove(id)
+		m.accepted.remove(e)
 		m.dequeue(id, e)
 	}
 	if e.key != "" && m.held[e.key] == id {

@@ -55,6 +55,12 @@ type ment struct {
 	coalesce            bool
 	size                int // of the body
 	st                  state
+
+	// Places in the heaps, plus one (0: in none), so that removing an
+	// entry from a heap needs no lookup: slotPlace is its place in the
+	// heap of its slot (ready, delayed or leases), acceptedPlace in
+	// accepted.
+	slotPlace, acceptedPlace int
 }
 
 // resHeads is a resource's leased entry and its head in ready or
@@ -64,7 +70,7 @@ type resHeads struct{ busy, head uint64 }
 func newMem() *mem {
 	return &mem{
 		ents: map[uint64]*ment{}, held: map[string]uint64{},
-		ready: newTimedIDs(), delayed: newTimedIDs(), leases: newTimedIDs(), accepted: newTimedIDs(),
+		ready: slotHeap(), delayed: slotHeap(), leases: slotHeap(), accepted: acceptedHeap(),
 		dead: map[uint64]struct{}{}, queues: map[string][]timedID{}, resources: map[string]resHeads{},
 	}
 }
@@ -105,7 +111,7 @@ func load(tx *bolt.Tx, now time.Time) (*mem, error) {
 			continue
 		}
 		if e.resource != "" {
-			m.queues[e.resource] = insertTimed(m.queues[e.resource], timedID{e.eventTime, id})
+			m.queues[e.resource] = insertTimed(m.queues[e.resource], timedID{at: e.eventTime, id: id})
 		}
 		if leased {
 			m.leaseSlot(id, e, end)
@@ -145,18 +151,18 @@ func (m *mem) add(id uint64, e *ment) {
 		m.dead[id] = struct{}{}
 		return
 	}
-	m.accepted.add(id, e.accepted)
+	m.accepted.add(id, e, e.accepted)
 }
 
 // unslot takes the entry out of ready, delayed or leases.
 func (m *mem) unslot(id uint64, e *ment) {
 	switch e.st.slot {
 	case slotReady:
-		m.ready.remove(id)
+		m.ready.remove(e)
 	case slotDelayed:
-		m.delayed.remove(id)
+		m.delayed.remove(e)
 	case slotLeased:
-		m.leases.remove(id)
+		m.leases.remove(e)
 	}
 	e.st.slot, e.st.slotAt = slotNone, time.Time{}
 }
@@ -166,17 +172,17 @@ func (m *mem) unslot(id uint64, e *ment) {
 func (m *mem) queueUp(id uint64, e *ment, now time.Time) {
 	if e.st.notBefore.After(now) {
 		e.st.slot, e.st.slotAt = slotDelayed, e.st.notBefore
-		m.delayed.add(id, e.st.notBefore)
+		m.delayed.add(id, e, e.st.notBefore)
 		return
 	}
 	e.st.slot, e.st.slotAt = slotReady, time.Time{}
-	m.ready.add(id, time.Time{})
+	m.ready.add(id, e, time.Time{})
 }
 
 // leaseSlot records an unslotted entry as leased until end.
 func (m *mem) leaseSlot(id uint64, e *ment, end time.Time) {
 	e.st.slot, e.st.slotAt = slotLeased, end
-	m.leases.add(id, end)
+	m.leases.add(id, e, end)
 }
 
 // settle restores a resource's invariant after a change: when none of its
@@ -227,7 +233,7 @@ func (m *mem) dequeue(id uint64, e *ment) {
 	if e.resource == "" {
 		return
 	}
-	q := removeTimed(m.queues[e.resource], timedID{e.eventTime, id})
+	q := removeTimed(m.queues[e.resource], timedID{at: e.eventTime, id: id})
 	if len(q) == 0 {
 		delete(m.queues, e.resource)
 		return
@@ -245,17 +251,17 @@ func (m *mem) promote(now time.Time) {
 		if !ok || f.at.After(now) {
 			break
 		}
-		m.delayed.remove(f.id)
-		e := m.ents[f.id]
+		e := f.e
+		m.delayed.remove(e)
 		e.st.slot, e.st.slotAt = slotReady, time.Time{}
-		m.ready.add(f.id, time.Time{})
+		m.ready.add(f.id, e, time.Time{})
 	}
 	for {
 		f, ok := m.leases.first()
 		if !ok || f.at.After(now) {
 			break
 		}
-		e := m.ents[f.id]
+		e := f.e
 		m.unslot(f.id, e)
 		if e.resource == "" {
 			m.queueUp(f.id, e, now)
@@ -279,10 +285,12 @@ func (m *mem) mayBeReady(now time.Time) bool {
 	return false
 }
 
-// timedID is an entry's ID with the instant an index orders it by.
+// timedID is an entry's ID with the instant an index orders it by (and,
+// in a heap, the entry).
 type timedID struct {
 	at time.Time
 	id uint64
+	e  *ment
 }
 
 func compareTimed(a, b timedID) int {
@@ -306,14 +314,20 @@ func removeTimed(q []timedID, x timedID) []timedID {
 	return q
 }
 
-// timedIDs is a set of entry IDs ordered by (instant, ID): a binary heap,
-// with each ID's place in it so that any can be removed in O(log n).
+// timedIDs is a set of entries ordered by (instant, ID): a binary heap,
+// each entry keeping its place in it (see ment.slotPlace), so that any can
+// be removed in O(log n) without a lookup.
 type timedIDs struct {
 	items []timedID
-	pos   map[uint64]int
+	place func(e *ment) *int // where an entry keeps its place in this heap, plus one
 }
 
-func newTimedIDs() timedIDs { return timedIDs{pos: map[uint64]int{}} }
+// slotHeap is a heap of ready, delayed or leased entries: an entry is in
+// at most one of them.
+func slotHeap() timedIDs { return timedIDs{place: func(e *ment) *int { return &e.slotPlace }} }
+
+// acceptedHeap is the heap of pending and running entries.
+func acceptedHeap() timedIDs { return timedIDs{place: func(e *ment) *int { return &e.acceptedPlace }} }
 
 func (h *timedIDs) len() int { return len(h.items) }
 
@@ -325,24 +339,25 @@ func (h *timedIDs) first() (timedID, bool) {
 	return h.items[0], true
 }
 
-// add puts id in the set at instant at; id must not be in it.
-func (h *timedIDs) add(id uint64, at time.Time) {
-	h.pos[id] = len(h.items)
-	h.items = append(h.items, timedID{at, id})
+// add puts entry id, e, in the set at instant at; it must not be in it.
+func (h *timedIDs) add(id uint64, e *ment, at time.Time) {
+	h.items = append(h.items, timedID{at, id, e})
+	*h.place(e) = len(h.items)
 	h.up(len(h.items) - 1)
 }
 
-// remove takes id out of the set, if it is in it.
-func (h *timedIDs) remove(id uint64) {
-	i, ok := h.pos[id]
-	if !ok {
+// remove takes e out of the set, if it is in it.
+func (h *timedIDs) remove(e *ment) {
+	p := h.place(e)
+	if *p == 0 {
 		return
 	}
-	last := len(h.items) - 1
+	i, last := *p-1, len(h.items)-1
 	if i != last {
 		h.swap(i, last)
 	}
-	delete(h.pos, id)
+	*p = 0
+	h.items[last] = timedID{} // let the entry be collected
 	h.items = h.items[:last]
 	if i != last && !h.down(i) {
 		h.up(i)
@@ -353,7 +368,7 @@ func (h *timedIDs) less(i, j int) bool { return compareTimed(h.items[i], h.items
 
 func (h *timedIDs) swap(i, j int) {
 	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.pos[h.items[i].id], h.pos[h.items[j].id] = i, j
+	*h.place(h.items[i].e), *h.place(h.items[j].e) = i+1, j+1
 }
 
 func (h *timedIDs) up(i int) {
