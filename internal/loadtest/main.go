@@ -91,6 +91,7 @@ func main() {
 			"and compare it with listen on its memory store")
 		redisGoal = flag.Float64("redis-goal", 0.7, "throughput ratio listen on Redis / listen on memory to report as met")
 		pair      = flag.String("pair", "floor", "with -rounds: what the rounds compare: floor (the floor and listen), inbox (listen inline and with its file inbox) or redis (listen on memory and on -redis)")
+		workers   = flag.Int("inbox-concurrency", 0, "the file inboxes' runner concurrency (listen-inbox and proxy-inbox); 0 keeps hookseal's default, as a user's would run")
 		order     = flag.Bool("order", false, "run listen with --order (ordering state: one more store call per delivery without a combined claim and advance)")
 	)
 	flag.Func("listen-env", "`KEY=VALUE` added to hookseal listen's environment, such as GOGC=400 (repeatable; for experiments)", func(kv string) error {
@@ -114,7 +115,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n, -c (each of its list), -round-n and -round-time must be positive; -tampered in [0,1)")
 		os.Exit(2)
 	}
-	listenArgs = nil
+	listenArgs, inboxWorkers = nil, *workers
 	if *order {
 		listenArgs = append(listenArgs, "--order")
 	}
@@ -155,6 +156,19 @@ func main() {
 
 // listenArgs are the flags every listen run gets (-order).
 var listenArgs []string
+
+// inboxWorkers is the file inboxes' runner concurrency (-inbox-concurrency);
+// 0 leaves hookseal's default.
+var inboxWorkers int
+
+// inboxConcurrency is the concurrency setting of a file inbox's config
+// block, empty for hookseal's default.
+func inboxConcurrency() string {
+	if inboxWorkers > 0 {
+		return fmt.Sprintf(", concurrency: %d", inboxWorkers)
+	}
+	return ""
+}
 
 // listenEnv is added to hookseal listen's environment (-listen-env).
 var listenEnv []string
@@ -573,10 +587,10 @@ func startListenInbox(bin, dir string, entries int) (*server, error) {
 	config := fmt.Sprintf(`listen: %s
 admin: ""
 data_dir: %s
-inbox: {max_entries: %d, max_bytes: %d, concurrency: 16}
+inbox: {max_entries: %d, max_bytes: %d%s}
 routes:
   - {path: /checkly, sender: checkly, secrets: {env: CHECKLY_WEBHOOK_SECRET}%s}
-`, addr, dir, entries, 1<<30, order)
+`, addr, dir, entries, 1<<30, inboxConcurrency(), order)
 	path := filepath.Join(dir, "listen.yaml")
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		return nil, err
@@ -779,7 +793,7 @@ func runProxy(bin string, withInbox bool, warmup, measured []delivery, conc int,
 	if withInbox {
 		// Bounds large enough for the whole run, pending at once.
 		name, want = "proxy-inbox", "accepted"
-		store = fmt.Sprintf("data_dir: %s\ninbox: {max_entries: %d, max_bytes: %d, concurrency: 16}", dir, 4*(len(warmup)+len(measured)), 1<<30)
+		store = fmt.Sprintf("data_dir: %s\ninbox: {max_entries: %d, max_bytes: %d%s}", dir, 4*(len(warmup)+len(measured)), 1<<30, inboxConcurrency())
 	}
 	config := fmt.Sprintf(`listen: %s
 admin: ""
