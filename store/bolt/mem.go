@@ -110,8 +110,8 @@ func load(tx *bolt.Tx, now time.Time) (*mem, error) {
 		if s.dead {
 			continue
 		}
-		if e.resource != "" {
-			m.queues[e.resource] = insertTimed(m.queues[e.resource], timedID{at: e.eventTime, id: id})
+		if e.resource != "" { // put in run order below, once all are in
+			m.queues[e.resource] = append(m.queues[e.resource], timedID{at: e.eventTime, id: id})
 		}
 		if leased {
 			m.leaseSlot(id, e, end)
@@ -124,7 +124,8 @@ func load(tx *bolt.Tx, now time.Time) (*mem, error) {
 			m.queueUp(id, e, now)
 		}
 	}
-	for resource := range m.queues {
+	for resource, q := range m.queues {
+		slices.SortFunc(q, compareTimed)
 		m.settle(resource, now)
 	}
 	return m, nil
