@@ -307,12 +307,19 @@ func insertTimed(q []timedID, x timedID) []timedID {
 	return slices.Insert(q, i, x)
 }
 
-// removeTimed takes x out of q, kept in (at, ID) order.
+// removeTimed takes x out of q, kept in (at, ID) order. The head, which
+// is what runs and leaves, goes without moving the rest: a resource with
+// a long backlog (an outage's worth) does not copy it on every Ack.
 func removeTimed(q []timedID, x timedID) []timedID {
-	if i, ok := slices.BinarySearchFunc(q, x, compareTimed); ok {
-		return slices.Delete(q, i, i+1)
+	i, ok := slices.BinarySearchFunc(q, x, compareTimed)
+	switch {
+	case !ok:
+		return q
+	case i == 0:
+		q[0] = timedID{}
+		return q[1:]
 	}
-	return q
+	return slices.Delete(q, i, i+1)
 }
 
 // timedIDs is a set of entries ordered by (instant, ID): a binary heap,
