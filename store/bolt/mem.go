@@ -361,6 +361,12 @@ func (h *timedIDs) remove(e *ment) {
 		return
 	}
 	i, last := *p-1, len(h.items)-1
+	if h.items[i].e != e {
+		// slotPlace is shared by three heaps: removing an entry from one
+		// it is not in would take out another. A crash, and the indexes
+		// rebuilt from the file on restart, is better than that.
+		panic("boltstore: an inbox entry's place in an index heap holds another entry")
+	}
 	if i != last {
 		h.swap(i, last)
 	}

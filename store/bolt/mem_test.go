@@ -41,3 +41,21 @@ func TestTimedIDsHeap(t *testing.T) {
 		}
 	}
 }
+
+// Removing an entry from a heap it is not in, with a place from another
+// heap, stops rather than take out the entry that is there.
+func TestTimedIDsHeapRefusesAForeignPlace(t *testing.T) {
+	ready, delayed := slotHeap(), slotHeap()
+	a, b := &ment{}, &ment{}
+	ready.add(1, a, time.Time{})
+	delayed.add(2, b, time.Unix(10, 0))
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic")
+		}
+		if f, _ := delayed.first(); f.e != b || delayed.len() != 1 {
+			t.Fatalf("delayed lost its entry: %+v", f)
+		}
+	}()
+	delayed.remove(a) // a is in ready, at the place b holds in delayed
+}
