@@ -249,10 +249,8 @@ func (d *DB) Close() error {
 // view runs fn in a read-only transaction, which needs no fsync and runs
 // beside the writes.
 func (d *DB) view(fn func(tx *bolt.Tx) error) error {
-	select {
-	case <-d.closing:
+	if d.isClosed() {
 		return ErrClosed
-	default:
 	}
 	// The committer stops before the file is closed, but a reader may
 	// still race Close: bolt reports that as ErrDatabaseNotOpen.
@@ -265,13 +263,23 @@ func (d *DB) view(fn func(tx *bolt.Tx) error) error {
 	return nil
 }
 
+// isClosed reports whether Close has begun: the reads check it first, so
+// that a read after Close says so rather than what bolt says of a closed
+// file.
+func (d *DB) isClosed() bool {
+	select {
+	case <-d.closing:
+		return true
+	default:
+		return false
+	}
+}
+
 // peek runs fn on the inbox's indexes and returns what it reports,
 // without touching the file: Lease's look before it writes, and Stats.
 func (d *DB) peek(fn func(m *mem, now time.Time) bool) (bool, error) {
-	select {
-	case <-d.closing:
+	if d.isClosed() {
 		return false, ErrClosed
-	default:
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -288,10 +296,8 @@ func (d *DB) peek(fn func(m *mem, now time.Time) bool) (bool, error) {
 // transaction holding no lock, so a long read (Dead over thousands of
 // dead letters) does not stall the writes.
 func (d *DB) entriesOf(pick func(m *mem) []uint64) ([]inbox.Entry, error) {
-	select {
-	case <-d.closing:
+	if d.isClosed() {
 		return nil, ErrClosed
-	default:
 	}
 	d.committing.Lock()
 	d.mu.Lock()
