@@ -3,6 +3,7 @@ package boltstore
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,50 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 	}
 	if d, err := ib.Dead(ctx, 0); err != nil || len(d) != 1 || d[0].ID != "3" || d[0].Attempts != 2 || d[0].LastError != "gave up" {
 		t.Fatalf("Dead = %+v, %v", d, err)
+	}
+}
+
+// Open reads every entry to build the inbox's indexes: an entry record or
+// state it cannot read, or a key that is no ID, is refused with an error
+// naming the file and the entry, and the file is left as it was.
+func TestOpenRefusesCorruptEntries(t *testing.T) {
+	for name, damage := range map[string]func(tx *bolt.Tx) error{
+		"record": func(tx *bolt.Tx) error { return tx.Bucket(bEntries).Put(idKey(1), []byte{9, 9, 9}) },
+		"state":  func(tx *bolt.Tx) error { return tx.Bucket(bState).Put(idKey(1), []byte{1, 0xff}) },
+		"key":    func(tx *bolt.Tx) error { return tx.Bucket(bEntries).Put([]byte("short"), []byte{1}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "hookseal.db")
+			db, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := db.Inbox().Append(t.Context(), inbox.Entry{Key: "k", Body: []byte("{}")}); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			raw, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := raw.Update(damage); err != nil {
+				t.Fatal(err)
+			}
+			raw.Close()
+			db, err = Open(path)
+			if err == nil {
+				db.Close()
+				t.Fatal("Open accepted a file with a corrupt inbox entry")
+			}
+			if !errors.Is(err, errCorrupt) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "inbox entry") {
+				t.Fatalf("Open = %v; want a corrupt-record error naming %s and the entry", err, path)
+			}
+			// The lock is released: the file can be opened again.
+			raw, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+			if err != nil {
+				t.Fatalf("the refused file is still locked: %v", err)
+			}
+			raw.Close()
+		})
 	}
 }
