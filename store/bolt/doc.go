@@ -212,9 +212,10 @@
 // [WithLockTimeout] (default [DefaultLockTimeout], 1 s) and then fails
 // with an error naming the file. Open also refuses an empty path, a
 // directory, a file that is not a bolt database or whose pages fail their
-// checksums, and a bolt database of another application; the error names
-// the path and says which. A file written by a later hookseal with
-// another layout is refused rather than misread. Close waits for the
+// checksums, a bolt database of another application, and a file with an
+// inbox entry it cannot read (it reads them all to build the indexes);
+// the error names the path and says which. A file written by a later
+// hookseal with another layout is refused rather than misread. Close waits for the
 // writes under way and releases the lock; operations after it return
 // [ErrClosed].
 package boltstore
