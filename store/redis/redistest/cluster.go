@@ -99,19 +99,29 @@ func (c *Cluster) newNode(dir string) (*Server, error) {
 
 // startNode starts a redis-server in cluster mode, running in dir, with
 // the further arguments args, and returns it and its cluster bus port.
+//
+// Like the client port (see NewServer), the bus port is only free when
+// chosen: with tests starting servers in parallel, another may bind it
+// first, and redis-server then exits ("bind: Address already in use" on
+// the cluster port), however many client ports NewServer tries. So a few
+// bus ports are tried too.
 func startNode(dir string, args []string) (*Server, int, error) {
-	bus, err := freePort()
-	if err != nil {
-		return nil, 0, fmt.Errorf("redistest: choosing a cluster bus port: %w", err)
+	var last error
+	for range 3 {
+		bus, err := freePort()
+		if err != nil {
+			return nil, 0, fmt.Errorf("redistest: choosing a cluster bus port: %w", err)
+		}
+		s, err := NewServer(dir, append([]string{
+			"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+			"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", "5000",
+		}, args...)...)
+		if err == nil {
+			return s, bus, nil
+		}
+		last = err
 	}
-	s, err := NewServer(dir, append([]string{
-		"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-		"--cluster-port", strconv.Itoa(bus), "--cluster-node-timeout", "5000",
-	}, args...)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return s, bus, nil
+	return nil, 0, last
 }
 
 // form gives each primary its share of the slots, introduces the nodes to
