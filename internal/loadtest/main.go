@@ -29,7 +29,8 @@
 // count on the same deliveries, each run bounded by -round-n and
 // -round-time; it prints per count the median of the same-round ratios
 // listen/floor and each server's CPU time per request. -cpuprofile DIR
-// has the floor and listen write CPU profiles (floor.pprof, listen.pprof).
+// has the floor and listen write CPU profiles (floor.pprof, listen.pprof;
+// listen-redis.pprof and listen-inbox.pprof for the subjects of -pair).
 //
 //	go build -o /tmp/hookseal ./cmd/hookseal && go run ./internal/loadtest -hookseal /tmp/hookseal
 //	go run ./internal/loadtest -hookseal /tmp/hookseal -c 1,8,64 -rounds 5 -cpuprofile /tmp/prof
@@ -124,7 +125,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "loadtest:", err)
 			os.Exit(2)
 		}
-		floorProfile, listenProfile = filepath.Join(*cpuprof, "floor.pprof"), filepath.Join(*cpuprof, "listen.pprof")
+		floorProfile, profileDir = filepath.Join(*cpuprof, "floor.pprof"), *cpuprof
 	}
 	if *rounds == 0 && len(conns) > 1 {
 		*rounds = 5
@@ -173,9 +174,10 @@ func inboxConcurrency() string {
 // listenEnv is added to hookseal listen's environment (-listen-env).
 var listenEnv []string
 
-// floorProfile and listenProfile are where the floor and listen write a
-// CPU profile ("" for none): -cpuprofile.
-var floorProfile, listenProfile string
+// floorProfile is where the floor writes a CPU profile, and profileDir
+// where each hookseal listen writes one named after it ("" for none):
+// -cpuprofile.
+var floorProfile, profileDir string
 
 func run(bin string, n, warm, conc int, limit time.Duration, tamperedFrac, goal, inboxGoal float64, withProxy bool, redisURL string, redisGoal float64) error {
 	// Distinct bodies for the warm-up and the measured run, signed now:
@@ -569,7 +571,11 @@ func startListen(bin string, args ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return startListenAt(bin, addr, append([]string{"listen", "--addr", addr}, args...))
+	name := "listen"
+	if slices.Contains(args, "--redis") {
+		name = "listen-redis"
+	}
+	return startListenAt(bin, name, addr, append([]string{"listen", "--addr", addr}, args...))
 }
 
 // startListenInbox starts hookseal listen with its file inbox in dir,
@@ -595,16 +601,17 @@ routes:
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		return nil, err
 	}
-	return startListenAt(bin, addr, []string{"listen", "--config", path})
+	return startListenAt(bin, "listen-inbox", addr, []string{"listen", "--config", path})
 }
 
-// startListenAt runs hookseal with args, serving on addr.
-func startListenAt(bin, addr string, args []string) (*server, error) {
+// startListenAt runs hookseal with args, serving on addr; name names its
+// CPU profile.
+func startListenAt(bin, name, addr string, args []string) (*server, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(childEnv(), listenEnv...), "CHECKLY_WEBHOOK_SECRET="+secret)
-	if listenProfile != "" {
+	if profileDir != "" {
 		// A developer aid of hookseal's main (cmd/hookseal/profile.go).
-		cmd.Env = append(cmd.Env, "HOOKSEAL_CPUPROFILE="+listenProfile)
+		cmd.Env = append(cmd.Env, "HOOKSEAL_CPUPROFILE="+filepath.Join(profileDir, name+".pprof"))
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
