@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: test test-long test-norace vet staticcheck ctcompare fmt-check fuzz lint tools bench load
+.PHONY: test test-race test-long test-norace vet staticcheck ctcompare fmt-check fuzz lint tools bench load
 
 ## TESTTAGS leave gin's msgpack binding (github.com/ugorji/go/codec) out of
 ## the test builds: hookseal never binds msgpack, and it was the slowest
@@ -34,6 +34,11 @@ TESTTAGS := -tags=nomsgpack
 ## what took a cold make test to 5 minutes) and vet's checks (make vet).
 test:
 	@scripts/test-modules $(TESTTAGS) -short -count=1 -timeout=10m -vet=off -ldflags=-w
+
+## test-race: make test under the race detector, the same way: a quicker
+## race run than make test-long while working on concurrent code.
+test-race:
+	@scripts/test-modules $(TESTTAGS) -race -short -count=1 -timeout=10m -vet=off -ldflags=-w
 
 ## test-long: every module's tests in full, without -short, the long suites
 ## included, under the race detector; .ci/run runs it after make test.
