@@ -45,24 +45,34 @@ type receiver struct {
 // until it listens.
 func startReceiver(t *testing.T, bin, db string, down *crashtest.Downstream) *receiver {
 	t.Helper()
+	r, err := launchReceiver(t, bin, db, down)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// launchReceiver is startReceiver for a goroutine other than the test's,
+// which must not call t.Fatal: it returns the error instead.
+func launchReceiver(t *testing.T, bin, db string, down *crashtest.Downstream) (*receiver, error) {
 	cmd := exec.Command(bin, "-db", db, "-downstream", down.URL(), "-secret", middlewaretest.Secret)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	r := &receiver{cmd: cmd, stderr: &bytes.Buffer{}}
 	cmd.Stderr = r.stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	t.Cleanup(r.kill)
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		r.kill()
-		t.Fatalf("receiver did not start: %v\n%s", err, r.stderr)
+		return nil, fmt.Errorf("receiver did not start: %v\n%s", err, r.stderr)
 	}
 	r.url = "http://" + strings.TrimSpace(line)
-	return r
+	return r, nil
 }
 
 // kill sends SIGKILL and reaps the process; killing a dead one is a no-op.
@@ -211,8 +221,15 @@ func TestCrashRandomKills(t *testing.T) {
 			time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond)
 			mu.Lock()
 			rcv.kill()
-			rcv = startReceiver(t, bin, db, down)
+			r, err := launchReceiver(t, bin, db, down)
+			if err == nil {
+				rcv = r
+			}
 			mu.Unlock()
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			n++
 		}
 	}()
