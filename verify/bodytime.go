@@ -54,7 +54,7 @@ func topLevelString(body []byte, name string) (value string, found bool, err err
 		}
 		value, found = v.String(), true
 	}
-	if _, err := d.dec.ReadToken(); err != io.EOF {
+	if !d.ended() {
 		return bad("body holds more than one JSON value")
 	}
 	return value, found, nil
@@ -80,6 +80,13 @@ var bodyDecoders = sync.Pool{New: func() any {
 	d.dec = jsontext.NewDecoder(&d.r)
 	return d
 }}
+
+// ended reports whether nothing follows the value just read: the decoder
+// reads a stream of values, where a second one (`{...}0`) is no error.
+func (d *bodyDecoder) ended() bool {
+	_, err := d.dec.ReadToken()
+	return err == io.EOF
+}
 
 func (d *bodyDecoder) put() {
 	d.r.Reset(nil)
@@ -138,14 +145,13 @@ func bodyString(body []byte, path []string) (string, bool) {
 			val := v.String()
 			// The rest must hold no second member of that name (the
 			// decoder refuses duplicates) and be well formed, and nothing
-			// may follow the object: the decoder reads a stream of
-			// values, where a second one (`{...}0`) is no error.
+			// may follow the object.
 			for {
 				if _, err := d.dec.ReadToken(); err != nil {
 					return "", false
 				}
 				if d.dec.StackDepth() == 0 { // the object has ended
-					if _, err := d.dec.ReadToken(); err != io.EOF {
+					if !d.ended() {
 						return "", false
 					}
 					return val, true
