@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"errors"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,7 +109,8 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 
 // Open reads every entry to build the inbox's indexes: an entry record or
 // state it cannot read, or a key that is no ID, is refused with an error
-// naming the file and the entry, and the file is left as it was.
+// naming the file and the entry, the inbox's records are left as they
+// were, and the file's lock is released.
 func TestOpenRefusesCorruptEntries(t *testing.T) {
 	for name, damage := range map[string]func(tx *bolt.Tx) error{
 		"record": func(tx *bolt.Tx) error { return tx.Bucket(bEntries).Put(idKey(1), []byte{9, 9, 9}) },
@@ -133,6 +135,7 @@ func TestOpenRefusesCorruptEntries(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw.Close()
+			damaged := inboxContents(t, path)
 			db, err = Open(path)
 			if err == nil {
 				db.Close()
@@ -147,6 +150,36 @@ func TestOpenRefusesCorruptEntries(t *testing.T) {
 				t.Fatalf("the refused file is still locked: %v", err)
 			}
 			raw.Close()
+			if after := inboxContents(t, path); !maps.Equal(after, damaged) {
+				t.Fatalf("the refused Open changed the inbox's records:\n%q\nwant\n%q", after, damaged)
+			}
 		})
 	}
+}
+
+// inboxContents is every key and value of the inbox's entries and states
+// in the file at path.
+func inboxContents(t *testing.T, path string) map[string]string {
+	t.Helper()
+	raw, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	out := map[string]string{}
+	err = raw.View(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bEntries, bState} {
+			if err := tx.Bucket(name).ForEach(func(k, v []byte) error {
+				out[string(name)+"/"+string(k)] = string(v)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
