@@ -190,9 +190,10 @@
 // [Inbox.Ack], Retry and Bury accept a lease that ran out and that nobody
 // took over, as inbox.Memory does, also across a restart; [Inbox.Renew]
 // refuses it with [inbox.ErrLeaseLost], as Memory does, since another
-// entry of its resource may have started while it was out. [Store.Renew], Commit and Release accept a claim whose lease
-// ran out while nobody claimed the key and the sweep has not removed it,
-// as store.Memory does.
+// entry of its resource may have started while it was out.
+// [Store.Renew], Commit and Release accept a claim whose lease ran out
+// while nobody claimed the key and the sweep has not removed it, as
+// store.Memory does.
 //
 // # Clock
 //
@@ -213,9 +214,9 @@
 // with an error naming the file. Open also refuses an empty path, a
 // directory, a file that is not a bolt database or whose pages fail their
 // checksums, a bolt database of another application, and a file with an
-// inbox entry it cannot read (it reads them all to build the indexes);
-// the error names the path and says which. A file written by a later
-// hookseal with another layout is refused rather than misread. Close waits for the
-// writes under way and releases the lock; operations after it return
-// [ErrClosed].
+// inbox entry it cannot read (it reads them all to build the indexes),
+// changing none of its records; the error names the path and says which.
+// A file written by a later hookseal with another layout is refused
+// rather than misread. Close waits for the writes under way and releases
+// the lock; operations after it return [ErrClosed].
 package boltstore
