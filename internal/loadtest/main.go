@@ -112,8 +112,8 @@ func main() {
 		return
 	}
 	conns, cerr := parseConns(*concList)
-	if *bin == "" || *n <= 0 || cerr != nil || *tampered < 0 || *tampered >= 1 || *rounds < 0 || *roundN <= 0 || *roundTime <= 0 {
-		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n, -c (each of its list), -round-n and -round-time must be positive; -tampered in [0,1)")
+	if *bin == "" || *n <= 0 || cerr != nil || *tampered < 0 || *tampered >= 1 || *rounds < 0 || *roundN <= 0 || *roundTime <= 0 || *workers < 0 {
+		fmt.Fprintln(os.Stderr, "loadtest: -hookseal is required; -n, -c (each of its list), -round-n and -round-time must be positive; -tampered in [0,1); -inbox-concurrency not negative")
 		os.Exit(2)
 	}
 	listenArgs, inboxWorkers = nil, *workers
